@@ -1,0 +1,34 @@
+{
+  "targets": [
+    {
+      "target_name": "rawscan",
+      "sources": [
+        "native/binding/addon.cc",
+        "native/binding/engine_object.cc",
+        "native/packet/checksum.cc",
+        "native/packet/reader.cc",
+        "native/packet/reply.cc",
+        "native/probe/probe.cc",
+        "native/probe/syn.cc",
+        "native/probe/fin.cc",
+        "native/probe/null.cc",
+        "native/probe/xmas.cc",
+        "native/probe/ack.cc",
+        "native/probe/window.cc",
+        "native/probe/maimon.cc",
+        "native/probe/custom.cc",
+        "native/engine/siphash.cc",
+        "native/engine/cookie.cc",
+        "native/engine/sender.cc",
+        "native/engine/capture.cc",
+        "native/engine/engine.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++14", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-O2"],
+      "libraries": ["-lpcap"]
+    }
+  ]
+}
