@@ -1,10 +1,15 @@
 {
+  # sanitize=1 (node-gyp rebuild --sanitize=1; scripts/test-asan.sh) builds the addon with
+  # ASan + UBSan for the sanitizer test run; the default build is unchanged.
+  "variables": { "sanitize%": 0 },
   "targets": [
     {
       "target_name": "rawscan",
       "sources": [
         "native/binding/addon.cc",
         "native/binding/engine_object.cc",
+        "native/binding/js_config.cc",
+        "native/binding/test_hooks.cc",
         "native/packet/checksum.cc",
         "native/packet/reader.cc",
         "native/packet/reply.cc",
@@ -17,18 +22,29 @@
         "native/probe/window.cc",
         "native/probe/maimon.cc",
         "native/probe/custom.cc",
+        "native/probe/judge.cc",
         "native/engine/siphash.cc",
         "native/engine/cookie.cc",
         "native/engine/sender.cc",
         "native/engine/capture.cc",
-        "native/engine/engine.cc"
+        "native/engine/engine.cc",
+        "native/engine/clock.cc",
+        "native/engine/record_batch.cc",
+        "native/engine/probe_factory.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++14", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-O2"],
-      "libraries": ["-lpcap"]
+      "libraries": ["-lpcap"],
+      "conditions": [
+        ["\"<(sanitize)\"==\"1\"", {
+          "cflags_cc": ["-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                        "-fno-omit-frame-pointer"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
     }
   ]
 }

@@ -16,11 +16,14 @@ constexpr int kTrySlots = 16;
 constexpr int kMaxSlots = 8;
 
 struct JudgeContext {
-  CookieKey key;
+  CookieKey key{};
   uint32_t saddr = 0;          // scanner address, host order
   uint16_t sport_base = 0;
   uint8_t slot_count = 0;      // number of probe kinds in this scan
-  ProbeKind slot_kind[kMaxSlots];
+  ProbeKind slot_kind[kMaxSlots] = {};
+  // The scan's probe parameters; judging uses data_length, custom_flags and
+  // custom_base (a RST acknowledges the payload; Custom replies follow their base).
+  ProbeParams params;
 };
 
 enum class Rejection : uint8_t {

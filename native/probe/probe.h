@@ -58,11 +58,13 @@ struct ProbeModule {
   // checksums; returns the packet length. buf holds kMaxProbeLen bytes.
   size_t (*make)(uint8_t* buf, const ProbeTemplate& t, const ProbeTarget& target, const ProbeParams& p);
   // The cookie rule: does this TCP reply answer a probe whose cookie is `cookie`?
-  bool (*validate_tcp)(const ParsedReply& r, uint32_t cookie);
-  // The state a validated TCP reply implies.
-  Classification (*classify_tcp)(const ParsedReply& r);
+  // p supplies what the rule depends on besides the kind: data_length (a RST
+  // acknowledges the payload too) and, for Custom, custom_flags / custom_base.
+  bool (*validate_tcp)(const ParsedReply& r, uint32_t cookie, const ProbeParams& p);
+  // The state a validated TCP reply implies (p.custom_base matters for Custom).
+  Classification (*classify_tcp)(const ParsedReply& r, const ProbeParams& p);
   // The state a validated ICMP error (quoting our probe) implies.
-  Classification (*classify_icmp)(const ParsedReply& r);
+  Classification (*classify_icmp)(const ParsedReply& r, const ProbeParams& p);
   // The state when no reply came after every retry.
   PortState silent_state;
 };

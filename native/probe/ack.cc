@@ -1,0 +1,32 @@
+// ACK scan (-sA): maps firewall rules, never tells open from closed. Sends: ACK
+// only, seq = cookie, ack = cookie, window p.window. Replies:
+//   RST (seq == cookie, RFC 793's <SEQ=SEG.ACK>) → unfiltered  (reset)
+//   any ICMP 3 or 11 quoting it                 → filtered    (the ICMP reason)
+//   silence after every retry                   → filtered    (no-response)
+// Open and closed ports both answer an unexpected ACK with RST, so a RST only
+// proves that the probe got through.
+#include "probe/tcp_probe.h"
+
+namespace rawscan {
+namespace {
+
+constexpr uint8_t kFlags = tcpflag::ACK;
+
+void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
+
+bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
+  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
+}
+
+Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
+  if (r.tcp_flags & tcpflag::RST) return {PortState::Unfiltered, Reason::Reset};
+  return kSynAckOpen;
+}
+
+}  // namespace
+
+const ProbeModule kAckModule = {ProbeKind::Ack, "ack",        kFlags,         prepare,
+                                make_tcp_probe, validate_tcp, classify_tcp,   classify_icmp_filtered,
+                                PortState::Filtered};
+
+}  // namespace rawscan

@@ -1,0 +1,32 @@
+// Maimon scan (-sM), after Uriel Maimon (Phrack 49). Sends: FIN and ACK,
+// seq = cookie, ack = cookie, window p.window. Replies:
+//   RST (seq == cookie, RFC 793's <SEQ=SEG.ACK>) → closed         (reset)
+//   any ICMP 3 or 11 quoting it                 → filtered       (the ICMP reason)
+//   silence after every retry                   → open|filtered  (no-response)
+// RFC 793 wants a RST either way; many BSD-derived stacks drop the probe at
+// an open port instead, which is what this scan detects.
+#include "probe/tcp_probe.h"
+
+namespace rawscan {
+namespace {
+
+constexpr uint8_t kFlags = tcpflag::FIN | tcpflag::ACK;
+
+void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
+
+bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
+  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
+}
+
+Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
+  if (r.tcp_flags & tcpflag::RST) return {PortState::Closed, Reason::Reset};
+  return kSynAckOpen;
+}
+
+}  // namespace
+
+const ProbeModule kMaimonModule = {ProbeKind::Maimon, "maimon",      kFlags,       prepare,
+                                   make_tcp_probe,    validate_tcp, classify_tcp, classify_icmp_filtered,
+                                   PortState::OpenFiltered};
+
+}  // namespace rawscan

@@ -1,0 +1,34 @@
+// SYN scan (-sS), half-open. Sends: SYN, MSS option, window p.window,
+// seq = cookie, ack = 0. Replies:
+//   SYN-ACK with ack == cookie + 1   → open      (syn-ack)
+//   RST acknowledging the SYN        → closed    (reset)
+//   ICMP 3 codes 0,1,2,3,9,10,13     → filtered  (net-/host-/proto-/port-unreach, net-/host-/admin-prohibited)
+//   other ICMP 3 codes, ICMP 11      → filtered  (icmp-unreach, time-exceeded; the orchestrator decides)
+//   silence after every retry        → filtered  (no-response)
+// A bare SYN back (simultaneous open, which nmap calls open) acknowledges
+// nothing, so it cannot prove it answers our probe: it is rejected as BadCookie.
+#include "probe/tcp_probe.h"
+
+namespace rawscan {
+namespace {
+
+constexpr uint8_t kFlags = tcpflag::SYN;
+
+void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
+
+bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
+  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
+}
+
+Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
+  if (r.tcp_flags & tcpflag::RST) return {PortState::Closed, Reason::Reset};
+  return kSynAckOpen;
+}
+
+}  // namespace
+
+const ProbeModule kSynModule = {ProbeKind::Syn, "syn",        kFlags,         prepare,
+                                make_tcp_probe, validate_tcp, classify_tcp,   classify_icmp_filtered,
+                                PortState::Filtered};
+
+}  // namespace rawscan
