@@ -1,0 +1,29 @@
+// The addon's exports (src/native/types.ts NativeAddon). Registration only:
+// the engine object lives in engine_object.cc, the test hooks in test_hooks.cc.
+#include <napi.h>
+
+#include "binding/engine_object.h"
+#include "binding/test_hooks.h"
+#include "engine/record.h"
+
+namespace {
+
+using namespace rawscan::binding;
+
+Napi::Value monotonic_ms_js(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), rawscan::monotonic_ms());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  EngineObject::Define(env);
+  exports.Set("createEngine", Napi::Function::New<EngineObject::Create>(env, "createEngine"));
+  exports.Set("monotonicMs", Napi::Function::New<monotonic_ms_js>(env, "monotonicMs"));
+  exports.Set("probeCookie", Napi::Function::New<probe_cookie_hook>(env, "probeCookie"));
+  exports.Set("buildProbe", Napi::Function::New<build_probe_hook>(env, "buildProbe"));
+  exports.Set("judgeFrame", Napi::Function::New<judge_frame_hook>(env, "judgeFrame"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(rawscan, Init)

@@ -1,0 +1,196 @@
+#include "engine/capture.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+namespace rawscan {
+
+namespace {
+constexpr int kSnaplen = 256;     // link + IP + TCP with options, or ICMP + quoted headers
+constexpr int kMaxDispatch = 64;  // pcap_dispatch rounds per wake-up, so stats and flushes keep their period
+
+// DLT_RAW is 12 on Linux and 14 on OpenBSD; LINKTYPE_RAW (101) appears in
+// savefiles; DLT_IPV4 (228) is raw IPv4 without the version guess.
+constexpr int kDltRawLinux = 12, kDltRawOpenBsd = 14, kLinktypeRaw = 101;
+}  // namespace
+
+bool link_type_of(int dlt, LinkType& out) {
+  switch (dlt) {
+    case DLT_EN10MB: out = LinkType::Ethernet; return true;
+    case DLT_LINUX_SLL: out = LinkType::LinuxCooked; return true;
+    case DLT_LINUX_SLL2: out = LinkType::LinuxCooked2; return true;
+    case kDltRawLinux:
+    case kDltRawOpenBsd:
+    case kLinktypeRaw:
+    case DLT_IPV4: out = LinkType::RawIp; return true;
+    default: return false;
+  }
+}
+
+std::string reply_filter(uint16_t sport_base, size_t slots) {
+  unsigned last = sport_base + static_cast<unsigned>(slots * kTrySlots) - 1;
+  return "ip and ((tcp and dst portrange " + std::to_string(sport_base) + "-" + std::to_string(last) +
+         ") or icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-timxceed)";
+}
+
+Capture::Capture(const EngineConfig& cfg, RecordBatch& records)
+    : device_(cfg.device),
+      buffer_bytes_(cfg.pcap_buffer_bytes),
+      stats_ms_(cfg.stats_ms > 0 ? cfg.stats_ms : 250),
+      filter_(reply_filter(cfg.sport_base, cfg.kinds.size())),
+      ctx_(make_judge_context(cfg)),
+      records_(records) {}
+
+Capture::~Capture() { stop(); }
+
+void Capture::open() {
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_ = pcap_create(device_.c_str(), errbuf);
+  if (pcap_ == nullptr) throw EngineError("PCAP", std::string("pcap_create: ") + errbuf);
+  pcap_set_snaplen(pcap_, kSnaplen);
+  pcap_set_promisc(pcap_, 0);
+  pcap_set_immediate_mode(pcap_, 1);
+  pcap_set_buffer_size(pcap_, buffer_bytes_);
+
+  auto fail = [this](const char* code, const std::string& what) {
+    std::string msg = what + " on " + device_ + ": " + pcap_geterr(pcap_);
+    close_handles();
+    throw EngineError(code, msg);
+  };
+  int rc = pcap_activate(pcap_);
+  if (rc < 0) {
+    std::string what = std::string("pcap_activate (") + pcap_statustostr(rc) + ")";
+    fail(rc == PCAP_ERROR_PERM_DENIED ? "EPERM_PCAP" : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "NO_DEVICE" : "PCAP", what);
+  }
+  if (pcap_setdirection(pcap_, PCAP_D_IN) != 0) fail("PCAP", "pcap_setdirection");
+  dlt_ = pcap_datalink(pcap_);
+  if (!link_type_of(dlt_, link_)) fail("PCAP", "unsupported link type " + std::to_string(dlt_));
+
+  bpf_program prog{};
+  if (pcap_compile(pcap_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+    fail("FILTER", "pcap_compile \"" + filter_ + "\"");
+  rc = pcap_setfilter(pcap_, &prog);
+  pcap_freecode(&prog);
+  if (rc != 0) fail("FILTER", "pcap_setfilter");
+  if (pcap_setnonblock(pcap_, 1, errbuf) != 0) fail("PCAP", "pcap_setnonblock");
+  if (pcap_get_selectable_fd(pcap_) < 0) fail("PCAP", "pcap_get_selectable_fd");
+
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) {
+    int err = errno;
+    close_handles();
+    throw EngineError("SOCKET", std::string("eventfd: ") + std::strerror(err));
+  }
+}
+
+void Capture::start() { thread_ = std::thread([this] { run(); }); }
+
+void Capture::stop() {
+  if (thread_.joinable()) {
+    stop_ = true;
+    uint64_t one = 1;
+    ssize_t ignored = write(wake_fd_, &one, sizeof one);
+    (void)ignored;  // an eventfd write only fails when the counter would overflow
+    thread_.join();
+    if (!failed_) drain();
+    append_stats();
+  }
+  close_handles();
+}
+
+void Capture::close_handles() {
+  if (pcap_ != nullptr) pcap_close(pcap_);
+  pcap_ = nullptr;
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  wake_fd_ = -1;
+}
+
+void Capture::run() {
+  pollfd fds[2] = {{pcap_get_selectable_fd(pcap_), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+  double next_stats = monotonic_ms() + stats_ms_;
+  while (!stop_) {
+    double now = monotonic_ms();
+    double timeout_ms = std::max(0.0, std::min(next_stats - now, records_.ms_until_due(now)));
+    int r = poll(fds, 2, static_cast<int>(std::ceil(timeout_ms)));
+    if (r < 0 && errno != EINTR) {
+      report_error(errno, true, "poll");
+      failed_ = true;
+      return;
+    }
+    if (r > 0 && (fds[0].revents & POLLIN) && !drain()) return;
+    if (r > 0 && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+      // The socket reports an error (typically: the interface went down).
+      drain();
+      report_error(ENETDOWN, true, "capture socket");
+      failed_ = true;
+      return;
+    }
+    now = monotonic_ms();
+    if (now >= next_stats) {
+      append_stats();
+      next_stats = now + stats_ms_;
+    }
+    records_.flush_if_due(now);
+  }
+}
+
+bool Capture::drain() {
+  for (int round = 0; round < kMaxDispatch; ++round) {
+    int n = pcap_dispatch(pcap_, -1, &Capture::on_packet, reinterpret_cast<u_char*>(this));
+    if (n == 0) return true;
+    if (n < 0) {
+      report_error(0, true, "pcap_dispatch");
+      failed_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
+void Capture::on_packet(u_char* self, const pcap_pkthdr* h, const u_char* bytes) {
+  reinterpret_cast<Capture*>(self)->judge(bytes, h->caplen);
+}
+
+// Time of a reply: when the capture thread read it (immediate mode keeps this
+// within scheduling latency of the kernel's timestamp, on the monotonic clock).
+void Capture::judge(const uint8_t* bytes, size_t caplen) {
+  ParsedReply r = parse_reply(link_, bytes, caplen);
+  if (r.kind == ReplyKind::Invalid) {
+    ++malformed_;
+    return;
+  }
+  Verdict v = judge_reply(ctx_, r);
+  switch (v.rejection) {
+    case Rejection::None: {
+      double now = monotonic_ms();
+      records_.append([&](RecordWriter w) { write_reply(w, v, r, now); });
+      return;
+    }
+    case Rejection::Malformed: ++malformed_; return;
+    case Rejection::BadCookie: bad_cookie_ += 1; return;
+    case Rejection::NotOurPort:
+    case Rejection::NotToUs: not_ours_ += 1; return;
+  }
+}
+
+void Capture::append_stats() {
+  double now = monotonic_ms();
+  pcap_stat ps{};
+  if (pcap_ != nullptr && pcap_stats(pcap_, &ps) == 0) {
+    records_.append([&](RecordWriter w) {
+      write_pcap_stats(w, ps.ps_recv, static_cast<double>(ps.ps_drop) + ps.ps_ifdrop, now);
+    });
+  }
+  records_.append([&](RecordWriter w) { write_validation_stats(w, malformed_, bad_cookie_, not_ours_, now); });
+}
+
+void Capture::report_error(int err, bool fatal, const char* context) {
+  records_.append([&](RecordWriter w) { write_error(w, ErrorSource::Capture, fatal, err, context); });
+}
+
+}  // namespace rawscan

@@ -1,0 +1,55 @@
+// Drives the native engine from inside a network namespace for
+// test/integration/engine.test.ts:  ip netns exec <ns> node engine-probe.mjs '<json>'
+// Input: { config: EngineConfig (key as an array of 16 numbers), probes: [[addr, port, tryNo, slot], ...],
+//          settleMs, end: 'stop' | 'abandon' | 'exit' }
+// Output (one JSON line on stdout): { datalink, batches: [base64...], sendMs, stopMs, pendingAfterSend }
+//   end 'stop': await stop(); 'abandon': return without stop (the process must still exit);
+//   'exit': process.exit(0) while the engine runs.
+// With only { config, openOnly: true } it prints { code, message } of open()'s error (or { code: null }).
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+
+// RAWSCAN_ADDON: another build of the addon (scripts/test-asan.sh loads the sanitized one).
+const addonPath = process.env.RAWSCAN_ADDON
+  ? resolve(process.env.RAWSCAN_ADDON)
+  : '../../../build/Release/rawscan.node';
+const addon = createRequire(import.meta.url)(addonPath);
+const input = JSON.parse(process.argv[2]);
+const config = { ...input.config, key: Uint8Array.from(input.config.key) };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const engine = addon.createEngine(config);
+if (input.openOnly) {
+  try {
+    engine.open();
+    process.stdout.write(JSON.stringify({ code: null }) + '\n');
+  } catch (err) {
+    process.stdout.write(JSON.stringify({ code: err.code ?? null, message: err.message }) + '\n');
+  }
+  await engine.stop();
+} else {
+  engine.open();
+  const batches = [];
+  engine.start((batch) => batches.push(batch.toString('base64')));
+
+  const words = new Uint32Array(input.probes.length * 2);
+  input.probes.forEach(([addr, port, tryNo, slot], i) => {
+    words[2 * i] = addr;
+    words[2 * i + 1] = (port | (tryNo << 16) | (slot << 24)) >>> 0;
+  });
+  const t0 = addon.monotonicMs();
+  engine.enqueue(words);
+  while (engine.pending() > 0 && addon.monotonicMs() - t0 < 10_000) await sleep(2);
+  const sendMs = addon.monotonicMs() - t0;
+  const pendingAfterSend = engine.pending();
+  await sleep(input.settleMs ?? 300);
+
+  const report = { datalink: engine.datalink(), batches, sendMs, pendingAfterSend, stopMs: null };
+  if (input.end === 'stop') {
+    const s = addon.monotonicMs();
+    await engine.stop();
+    report.stopMs = addon.monotonicMs() - s;
+  }
+  process.stdout.write(JSON.stringify(report) + '\n');
+  if (input.end === 'exit') process.exit(0);
+}
