@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { ServiceTable, serviceName, systemServices } from '../../src/ports/services.js';
+import { defaultPorts, parsePortSpec } from '../../src/ports/spec.js';
+
+const services = ServiceTable.parse(
+  [
+    '# test services',
+    'ssh\t\t22/tcp\t\t\t\t# SSH Remote Login Protocol',
+    'http\t\t80/tcp\t\twww\t\t# WorldWideWeb HTTP',
+    'http-alt\t8080/tcp\twebcache',
+    'https\t\t443/tcp',
+    'domain\t\t53/udp',
+    'snmp 161/udp',
+    'postgresql\t5432/tcp\tpostgres',
+    'www-dup\t80/tcp',
+    'bogus 70000/tcp',
+    'broken-line',
+  ].join('\n'),
+  'test-services',
+);
+
+const ports = (spec: string): number[] => Array.from(parsePortSpec(spec, services));
+
+describe('parsePortSpec', () => {
+  it.each<[string, number[]]>([
+    ['22', [22]],
+    ['22,80,443', [22, 80, 443]],
+    ['443,22,80,22', [22, 80, 443]],
+    ['1000-1003', [1000, 1001, 1002, 1003]],
+    ['5-7,6-9', [5, 6, 7, 8, 9]],
+    ['-3', [1, 2, 3]],
+    ['65533-', [65533, 65534, 65535]],
+    ['T:443', [443]],
+    ['t:443,8080', [443, 8080]],
+    ['T:1-2,T:4', [1, 2, 4]],
+    ['ssh,http', [22, 80]],
+    ['HTTP', [80]],
+    ['www', [80]],
+    ['postgres', [5432]],
+    ['http*', [80, 443, 8080]],
+    ['*sql', [5432]],
+    ['T:https,22', [22, 443]],
+    ['65535', [65535]],
+  ])('%s', (spec, expected) => expect(ports(spec)).toEqual(expected));
+
+  it('-p- is every port 1-65535, sorted', () => {
+    const all = parsePortSpec('-', services);
+    expect(all).toBeInstanceOf(Uint16Array);
+    expect(all.length).toBe(65535);
+    expect(all[0]).toBe(1);
+    expect(all[65534]).toBe(65535);
+  });
+
+  it.each<[string, RegExp]>([
+    ['0', /port 0 in -p 0 is outside 1-65535/],
+    ['22,65536', /port 65536 in -p 22,65536 is outside 1-65535/],
+    ['0-100', /port 0 in -p 0-100 is outside 1-65535/],
+    ['70000-', /port 70000 in -p 70000- is outside 1-65535/],
+    ['100-1', /port range 100-1 in -p 100-1 runs backwards; write 1-100/],
+    ['22,,80', /empty port item in -p 22,,80/],
+    ['', /empty port item in -p $|empty port item in -p ;/],
+    ['T:', /empty port item in -p T:/],
+    ['U:53', /U:53 in -p U:53 asks for UDP ports; only TCP is supported/],
+    ['22,S:80', /S:80 in -p 22,S:80 asks for SCTP ports/],
+    ['X:80', /unknown protocol prefix X: in -p X:80/],
+    ['gopher', /unknown service name gopher in -p gopher; give the port number or a name from test-services/],
+    ['domain', /unknown service name domain/], // udp only
+    ['zz*', /unknown service name zz\* in -p zz\*/],
+    ['1-2-3', /malformed port item "1-2-3" in -p 1-2-3/],
+    ['22;80', /malformed port item "22;80"/],
+  ])('%j is rejected', (spec, message) => {
+    const error = (() => {
+      try {
+        parsePortSpec(spec, services);
+      } catch (e) {
+        return e;
+      }
+      throw new Error(`${spec} was accepted`);
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('defaultPorts', () => {
+  it('is 1-1024 plus the named TCP ports', () => {
+    const list = Array.from(defaultPorts(services));
+    expect(list.length).toBe(1024 + 2); // 8080 and 5432 are above 1024
+    expect(list.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(list.slice(-3)).toEqual([1024, 5432, 8080]);
+  });
+
+  it('from the system table includes well-known high ports', () => {
+    const list = defaultPorts(systemServices());
+    expect(list.length).toBeGreaterThanOrEqual(1024);
+    if (systemServices().serviceName(3306) === 'mysql') expect(list).toContain(3306);
+  });
+});
+
+describe('ServiceTable', () => {
+  it.each<[number, string | undefined]>([
+    [22, 'ssh'],
+    [80, 'http'], // first name listed wins over www-dup
+    [8080, 'http-alt'],
+    [53, undefined], // udp only
+    [161, undefined],
+    [1, undefined],
+  ])('serviceName(%d) = %s', (port, name) => expect(serviceName(port, services)).toBe(name));
+
+  it('ignores entries outside 1-65535 and malformed lines', () => {
+    expect(services.portsNamed('bogus')).toEqual([]);
+    expect(services.portsNamed('broken-line')).toEqual([]);
+  });
+
+  it('loads an empty table when the file is missing', () => {
+    const missing = ServiceTable.load('/nonexistent/services');
+    expect(missing.namedPorts()).toEqual([]);
+    expect(() => parsePortSpec('ssh', missing)).toThrow(
+      /unknown service name ssh .* \/nonexistent\/services/,
+    );
+    expect(parsePortSpec('22', missing)).toEqual(Uint16Array.of(22));
+  });
+
+  it('reads /etc/services', () => {
+    expect(serviceName(22)).toBe('ssh');
+    expect(Array.from(parsePortSpec('ssh,http'))).toEqual([22, 80]);
+  });
+});
