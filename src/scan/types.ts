@@ -1,7 +1,14 @@
 // Domain types shared by the orchestrator, the formatters and the audit code.
 // The ordinal tables mirror native/probe/types.h value for value.
 
-export const PORT_STATES = ['open', 'closed', 'filtered', 'unfiltered', 'open|filtered', 'closed|filtered'] as const;
+export const PORT_STATES = [
+  'open',
+  'closed',
+  'filtered',
+  'unfiltered',
+  'open|filtered',
+  'closed|filtered',
+] as const;
 export type PortState = (typeof PORT_STATES)[number];
 
 export const PROBE_KINDS = ['syn', 'fin', 'null', 'xmas', 'ack', 'window', 'maimon', 'custom'] as const;
@@ -146,4 +153,22 @@ export interface ScanReport {
   incomplete: boolean;
   /** nmap's verbosity / debugging levels, for XML */
   verbose: number;
+}
+
+/** The targets of a scan, indexed 0 .. size-1 (src/targets/target-set.ts has this shape). */
+export interface TargetList {
+  readonly size: number;
+  /** the index-th address, host-order u32 */
+  at(index: number): number;
+  /** names the user gave, by address */
+  readonly hostnames?: ReadonlyMap<number, string>;
+}
+
+/** What a raw scan probes: every target x port x probe kind, once (plus retries). */
+export interface ScanPlan {
+  targets: TargetList;
+  /** ports to probe; order and duplicates do not matter */
+  ports: number[];
+  /** probe kinds in slot order: the same order as EngineConfig.kinds */
+  scanTypes: ProbeKind[];
 }

@@ -1,0 +1,330 @@
+// runScan: drives a NativeEngine through one raw scan. One coarse timer expires
+// deadlines and releases probes; every record batch from the engine is decoded
+// in place, fed to the scheduler, and followed by a release (answers open the
+// window). The scan ends when every probe is decided — the last deadline comes
+// from the measured RTT, there is no fixed wait — or when the signal aborts it.
+import { randomBytes } from 'node:crypto';
+import { getSystemErrorName } from 'node:util';
+import { decodeBatch, type EngineErrorRecord, type RecordVisitor } from '../native/records.js';
+import type { NativeEngine } from '../native/types.js';
+import type { Shard } from './permutation.js';
+import { ReplyOutcome, Scheduler } from './scheduler.js';
+import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
+import { materializeHosts, silentResult } from './tracker.js';
+import type { PortResult, ReplyRecord, ScanPlan, ScanReport, ScanStats } from './types.js';
+
+export interface ScanOptions extends TimingOptions {
+  /** the engine's monotonic clock in ms (addon.monotonicMs): record times are on it */
+  clock: () => number;
+  /** permutation key; random when absent. Shards of one scan must share it. */
+  seed?: bigint | number;
+  shard?: Shard;
+  /** ends the scan early; the report then has incomplete = true */
+  signal?: AbortSignal;
+  verbose?: number;
+  /** the command line as typed (ScanReport.args) */
+  commandLine?: string;
+  version?: string;
+  /** period of the scan timer, ms */
+  tickMs?: number;
+}
+
+export interface ScanProgress {
+  /** probes decided */
+  done: number;
+  total: number;
+  /** descriptors the engine has sent */
+  sent: number;
+  /** reply records received */
+  replies: number;
+  /** probes sent per second since the previous progress call */
+  rate: number;
+  etaMs: number;
+  openFound: number;
+  cwnd: number;
+  timeoutMs: number;
+}
+
+export interface ScanHooks {
+  /** about once a second */
+  progress?(p: ScanProgress): void;
+  /** ICMP time-exceeded for one of our probes (traceroute-style evidence) */
+  timeExceeded?(r: ReplyRecord): void;
+  /** each probe's verdict as it is decided (streaming output) */
+  verdict?(address: number, result: PortResult): void;
+}
+
+const PROGRESS_MS = 1000;
+/** Released descriptors that no Sent watermark covers after this long, with an idle engine, count as sent. */
+const WATERMARK_STALL_MS = 1000;
+
+/**
+ * Runs one raw scan. The engine must be open() and not yet started; runScan
+ * starts it and always stops it. Rejects on a fatal engine error.
+ */
+export async function runScan(
+  plan: ScanPlan,
+  engine: NativeEngine,
+  options: ScanOptions,
+  hooks: ScanHooks = {},
+): Promise<ScanReport> {
+  return new ScanRun(plan, engine, options, hooks).start();
+}
+
+class ScanRun implements RecordVisitor {
+  private readonly scheduler: Scheduler;
+  private readonly timing: TimingParams;
+  private readonly stats: ScanStats = {
+    probesSent: 0,
+    retransmissions: 0,
+    repliesAccepted: 0,
+    repliesRejected: 0,
+    pcapReceived: 0,
+    pcapDropped: 0,
+    sendErrors: 0,
+    notes: [],
+  };
+  private readonly startTime = Date.now();
+  private readonly tickMs: number;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private resolve!: (r: ScanReport) => void;
+  private reject!: (e: Error) => void;
+  private timeExceeded = 0;
+  private readonly engineNotes = new Map<string, number>();
+  private lastProgressMs: number;
+  private lastProgressSent = 0;
+  private lastWatermarkMs: number;
+  private lastEnqueueMs = -Infinity;
+  private readonly onAbort = () => void this.finish(true);
+  // The timer defers the tick to the check phase, after the poll phase has run the
+  // batch callbacks that are due: after an event-loop stall, replies that already
+  // arrived are counted before any deadline is judged.
+  private readonly onTimer = () => setImmediate(this.onCheck);
+  private readonly onCheck = () => this.tick();
+
+  constructor(
+    plan: ScanPlan,
+    private readonly engine: NativeEngine,
+    private readonly options: ScanOptions,
+    private readonly hooks: ScanHooks,
+  ) {
+    const now = options.clock();
+    this.timing = resolveTiming(options);
+    this.scheduler = new Scheduler(plan, this.timing, {
+      seed: options.seed ?? randomBytes(8).readBigUInt64LE(),
+      shard: options.shard,
+      nowMs: now,
+    });
+    this.tickMs = options.tickMs ?? 1;
+    this.lastProgressMs = now;
+    this.lastWatermarkMs = now;
+    if (hooks.verdict) this.scheduler.onVerdict = this.verdictHook(hooks.verdict);
+  }
+
+  start(): Promise<ScanReport> {
+    const done = new Promise<ScanReport>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      void this.finishWith(true);
+      return done;
+    }
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.running = true;
+    try {
+      const { maxRate } = this.timing;
+      this.engine.setRate(Number.isFinite(maxRate) ? maxRate : 0);
+      this.engine.start((batch) => this.onBatch(batch));
+      this.tick();
+    } catch (e) {
+      this.fail(e as Error);
+    }
+    return done;
+  }
+
+  private onBatch(batch: Buffer): void {
+    try {
+      decodeBatch(batch, this);
+      if (this.running) this.release(this.options.clock());
+    } catch (e) {
+      this.fail(e as Error);
+    }
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.options.clock();
+    const s = this.scheduler;
+    s.expire(now);
+    this.release(now);
+    const quietMs = now - Math.max(this.lastWatermarkMs, this.lastEnqueueMs);
+    if (s.unsent > 0 && quietMs > WATERMARK_STALL_MS && this.engine.pending() === 0) {
+      s.assumeSent(now);
+      this.note('engine: descriptors without a Sent watermark were assumed sent');
+    }
+    if (now - this.lastProgressMs >= PROGRESS_MS) this.progress(now);
+    if (s.finished) void this.finish(false);
+    else this.timer = setTimeout(this.onTimer, this.tickMs);
+  }
+
+  private release(now: number): void {
+    const chunk = this.scheduler.pump(now);
+    if (!chunk) return;
+    this.engine.enqueue(chunk);
+    this.lastEnqueueMs = now;
+  }
+
+  // RecordVisitor: one call per record of a batch.
+  reply(r: ReplyRecord): void {
+    this.stats.repliesAccepted++;
+    if (this.scheduler.reply(r) === ReplyOutcome.TimeExceeded) {
+      this.timeExceeded++;
+      this.hooks.timeExceeded?.(r);
+    }
+  }
+
+  sent(r: { sent: number; sendErrors: number; time: number }): void {
+    if (r.sent > this.stats.probesSent) this.lastWatermarkMs = this.options.clock();
+    this.scheduler.sent(r.sent, r.time);
+    this.stats.probesSent = r.sent;
+    this.stats.sendErrors = r.sendErrors;
+  }
+
+  pcapStats(r: { received: number; dropped: number }): void {
+    this.stats.pcapReceived = r.received;
+    this.stats.pcapDropped = r.dropped;
+  }
+
+  validationStats(r: { malformed: number; badCookie: number; notOurs: number }): void {
+    this.stats.repliesRejected = r.malformed + r.badCookie + r.notOurs;
+  }
+
+  error(r: EngineErrorRecord): void {
+    const what = `${r.source} thread: ${r.context}: ${errnoText(r.errno)}`;
+    if (r.fatal) this.fail(new Error(`rawscan engine failed (${what}); the scan was stopped`));
+    else this.note(`engine error: ${what}`);
+  }
+
+  private note(text: string): void {
+    this.engineNotes.set(text, (this.engineNotes.get(text) ?? 0) + 1);
+  }
+
+  private progress(now: number): void {
+    const s = this.scheduler;
+    const elapsed = now - this.lastProgressMs;
+    const rate = ((this.stats.probesSent - this.lastProgressSent) * 1000) / Math.max(elapsed, 1);
+    const donePerMs = s.decided / Math.max(Date.now() - this.startTime, 1);
+    this.lastProgressMs = now;
+    this.lastProgressSent = this.stats.probesSent;
+    this.hooks.progress?.({
+      done: s.decided,
+      total: s.total,
+      sent: this.stats.probesSent,
+      replies: this.stats.repliesAccepted,
+      rate,
+      etaMs: donePerMs > 0 ? (s.total - s.decided) / donePerMs : Infinity,
+      openFound: s.verdicts.openCount,
+      cwnd: s.window.cwnd,
+      timeoutMs: s.rtt.timeoutMs,
+    });
+  }
+
+  private async finish(incomplete: boolean): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    try {
+      await this.engine.stop();
+    } catch (e) {
+      this.reject(e as Error);
+      return;
+    }
+    await this.finishWith(incomplete);
+  }
+
+  private async finishWith(incomplete: boolean): Promise<void> {
+    try {
+      this.resolve(this.report(incomplete));
+    } catch (e) {
+      this.reject(e as Error);
+    }
+  }
+
+  private fail(e: Error): void {
+    const wasRunning = this.running;
+    this.running = false;
+    clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (!wasRunning) return this.reject(e);
+    this.engine.stop().then(
+      () => this.reject(e),
+      () => this.reject(e),
+    );
+  }
+
+  private report(incomplete: boolean): ScanReport {
+    const s = this.scheduler;
+    const stats: ScanStats = {
+      ...this.stats,
+      retransmissions: s.retransmissions,
+      notes: this.notes(incomplete),
+    };
+    if (!Number.isNaN(s.rtt.srttMs)) stats.srttMs = Math.round(s.rtt.srttMs * 1000) / 1000;
+    return {
+      scanner: 'rawscan',
+      version: this.options.version ?? '',
+      args: this.options.commandLine ?? '',
+      scanTypes: [...s.space.kinds],
+      ports: Array.from(s.space.ports),
+      startTime: this.startTime,
+      endTime: Date.now(),
+      hosts: materializeHosts(s.space, s.verdicts, s.decidedIndices()),
+      stats,
+      incomplete,
+      verbose: this.options.verbose ?? 0,
+    };
+  }
+
+  private notes(incomplete: boolean): string[] {
+    const s = this.scheduler;
+    const notes: string[] = [];
+    if (incomplete) notes.push(`scan interrupted: ${s.decided} of ${s.total} probes decided`);
+    if (this.stats.pcapDropped > 0) {
+      notes.push(
+        `the capture dropped ${this.stats.pcapDropped} packets: some ports may show as silent; lower --max-rate`,
+      );
+    }
+    if (this.stats.sendErrors > 0) notes.push(`${this.stats.sendErrors} probes could not be sent`);
+    if (this.timeExceeded > 0) notes.push(`${this.timeExceeded} ICMP time-exceeded replies (TTL too low?)`);
+    if (s.lateReplies > 0)
+      notes.push(`${s.lateReplies} replies came after their probe was decided (ignored)`);
+    for (const [text, count] of this.engineNotes) notes.push(count > 1 ? `${text} (${count} times)` : text);
+    return notes;
+  }
+
+  private verdictHook(hook: NonNullable<ScanHooks['verdict']>) {
+    const s = this.scheduler;
+    return (index: number, address: number, row: number) => {
+      s.space.decode(index);
+      const port = s.space.ports[s.space.portIndex];
+      const slot = s.space.slot;
+      hook(
+        address,
+        row < 0 ? silentResult(s.space, port, slot) : s.verdicts.result(row, s.space, address, port, slot),
+      );
+    };
+  }
+}
+
+function errnoText(errno: number): string {
+  if (errno <= 0) return `error ${errno}`;
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
+  }
+}

@@ -1,0 +1,234 @@
+// Timing, modelled on nmap's (timing.cc, scan_engine.cc, nmap.cc -T handling):
+// one RTT estimate per scan (RFC 6298), a congestion window grown on answers and
+// cut on evidence of drops, retransmission limits, and rate bounds.
+// All times are milliseconds on the engine's monotonic clock; rates are probes/s.
+import { UsageError } from '../cli/errors.js';
+
+/** The scanner-side port encodes the try in 4 bits (native/probe/judge.h kTrySlots). */
+export const MAX_RETRIES_LIMIT = 15;
+
+export interface TimingTemplate {
+  name: 'paranoid' | 'sneaky' | 'polite' | 'normal' | 'aggressive' | 'insane';
+  initialRttMs: number;
+  minRttMs: number;
+  maxRttMs: number;
+  maxRetries: number;
+  /** fixed gap between probes (nmap --scan-delay); 0 = none */
+  scanDelayMs: number;
+  /** ceiling of the congestion window (nmap --max-parallelism) */
+  maxParallelism: number;
+  initialCwnd: number;
+}
+
+// nmap's -T0..-T5 (man nmap, "Timing and Performance"; nmap.cc). T0-T2 send
+// serially with a scan delay; T3-T5 keep nmap's RTT bounds and retries (for T0/T1
+// nmap's large initial timeout also raises the maximum, as setInitialRttTimeout does). The
+// window limits are rawscan's: nmap stops at 300 probes in flight, a raw scanner
+// on a LAN needs thousands to reach 100k probes/s at millisecond RTTs.
+export const TIMING_TEMPLATES: readonly TimingTemplate[] = [
+  t('paranoid', 300_000, 100, 300_000, 10, 300_000, 1, 1),
+  t('sneaky', 15_000, 100, 15_000, 10, 15_000, 1, 1),
+  t('polite', 1_000, 100, 10_000, 10, 400, 1, 1),
+  t('normal', 1_000, 100, 10_000, 10, 0, 4096, 64),
+  t('aggressive', 500, 100, 1_250, 6, 0, 8192, 64),
+  t('insane', 250, 50, 300, 2, 0, 16384, 64),
+];
+
+function t(
+  name: TimingTemplate['name'],
+  initialRttMs: number,
+  minRttMs: number,
+  maxRttMs: number,
+  maxRetries: number,
+  scanDelayMs: number,
+  maxParallelism: number,
+  initialCwnd: number,
+): TimingTemplate {
+  return { name, initialRttMs, minRttMs, maxRttMs, maxRetries, scanDelayMs, maxParallelism, initialCwnd };
+}
+
+/** What the user may set; unset fields come from the template (-T3 by default). */
+export interface TimingOptions {
+  /** -T0..-T5 */
+  template?: number;
+  initialRttMs?: number;
+  minRttMs?: number;
+  maxRttMs?: number;
+  maxRetries?: number;
+  scanDelayMs?: number;
+  maxParallelism?: number;
+  /** send at least this many probes/s, whatever the congestion window says */
+  minRate?: number;
+  /** never send more than this many probes/s */
+  maxRate?: number;
+}
+
+export interface TimingParams extends TimingTemplate {
+  /** probes/s; 0 = no floor */
+  minRate: number;
+  /** probes/s; Infinity = no ceiling (a scan delay sets one) */
+  maxRate: number;
+}
+
+export function resolveTiming(o: TimingOptions = {}): TimingParams {
+  const level = o.template ?? 3;
+  if (!Number.isInteger(level) || level < 0 || level > 5) {
+    throw new UsageError(`-T${level}: timing templates are -T0 (paranoid) to -T5 (insane)`);
+  }
+  const base = TIMING_TEMPLATES[level];
+  const p: TimingParams = {
+    ...base,
+    initialRttMs: o.initialRttMs ?? base.initialRttMs,
+    minRttMs: o.minRttMs ?? base.minRttMs,
+    maxRttMs: o.maxRttMs ?? base.maxRttMs,
+    maxRetries: o.maxRetries ?? base.maxRetries,
+    scanDelayMs: o.scanDelayMs ?? base.scanDelayMs,
+    maxParallelism: o.maxParallelism ?? base.maxParallelism,
+    minRate: o.minRate ?? 0,
+    maxRate: o.maxRate ?? Infinity,
+  };
+  if (o.minRttMs !== undefined && o.maxRttMs === undefined) p.maxRttMs = Math.max(p.maxRttMs, p.minRttMs);
+  if (o.maxRttMs !== undefined && o.minRttMs === undefined) p.minRttMs = Math.min(p.minRttMs, p.maxRttMs);
+  p.initialRttMs = Math.min(Math.max(p.initialRttMs, p.minRttMs), p.maxRttMs);
+  p.initialCwnd = Math.min(p.initialCwnd, p.maxParallelism);
+  if (p.scanDelayMs > 0) p.maxRate = Math.min(p.maxRate, 1000 / p.scanDelayMs);
+  validate(p);
+  return p;
+}
+
+function validate(p: TimingParams): void {
+  const positive = (v: number) => Number.isFinite(v) && v > 0;
+  if (!positive(p.minRttMs) || !positive(p.maxRttMs) || p.minRttMs > p.maxRttMs) {
+    throw new UsageError(
+      `--min-rtt-timeout ${p.minRttMs}ms / --max-rtt-timeout ${p.maxRttMs}ms: both must be > 0 and min <= max`,
+    );
+  }
+  if (!Number.isInteger(p.maxRetries) || p.maxRetries < 0 || p.maxRetries > MAX_RETRIES_LIMIT) {
+    throw new UsageError(`--max-retries ${p.maxRetries}: give an integer from 0 to ${MAX_RETRIES_LIMIT}`);
+  }
+  if (!Number.isInteger(p.maxParallelism) || p.maxParallelism < 1) {
+    throw new UsageError(`--max-parallelism ${p.maxParallelism}: give an integer >= 1`);
+  }
+  if (!(p.minRate >= 0) || !Number.isFinite(p.minRate)) {
+    throw new UsageError(`--min-rate ${p.minRate}: give a number of probes per second >= 0`);
+  }
+  if (!(p.maxRate > 0))
+    throw new UsageError(`--max-rate ${p.maxRate}: give a number of probes per second > 0`);
+  if (p.minRate > p.maxRate) {
+    throw new UsageError(`--min-rate ${p.minRate} exceeds --max-rate ${p.maxRate}: lower one of them`);
+  }
+}
+
+/** RFC 6298 smoothed RTT; timeoutMs is what a probe waits before it counts as lost. */
+export class RttEstimator {
+  srttMs = NaN;
+  rttvarMs = NaN;
+  timeoutMs: number;
+
+  constructor(private readonly p: TimingParams) {
+    this.timeoutMs = p.initialRttMs;
+  }
+
+  sample(rttMs: number): void {
+    if (Number.isNaN(this.srttMs)) {
+      this.srttMs = rttMs;
+      this.rttvarMs = rttMs / 2;
+    } else {
+      this.rttvarMs = 0.75 * this.rttvarMs + 0.25 * Math.abs(this.srttMs - rttMs);
+      this.srttMs = 0.875 * this.srttMs + 0.125 * rttMs;
+    }
+    const t = this.srttMs + 4 * this.rttvarMs;
+    this.timeoutMs = Math.min(Math.max(t, this.p.minRttMs), this.p.maxRttMs);
+  }
+}
+
+// nmap's scan_performance_vars: low_cwnd 1, slow start +1 and congestion
+// avoidance +1/cwnd per answer, both scaled by expected/received answers (at most
+// 50) so that silent (filtered) probes do not freeze growth; on a drop the window
+// halves and ssthresh = in-flight / divisor (2 for -T0..3, 4/3 for -T4/5).
+const LOW_CWND = 1;
+const CC_SCALE_MAX = 50;
+
+export class CongestionWindow {
+  cwnd: number;
+  ssthresh: number;
+  drops = 0;
+  private expected = 0;
+  private received = 0;
+  private lastDropMs = -Infinity;
+  private readonly ssthreshDivisor: number;
+
+  constructor(private readonly p: TimingParams) {
+    this.cwnd = p.initialCwnd;
+    this.ssthresh = p.maxParallelism;
+    this.ssthreshDivisor = p.name === 'aggressive' || p.name === 'insane' ? 4 / 3 : 2;
+  }
+
+  /** A transmission ended without an answer. */
+  timedOut(): void {
+    this.expected++;
+  }
+
+  /** A transmission was answered. */
+  answered(): void {
+    this.expected++;
+    this.received++;
+    const scale = Math.min(this.expected / this.received, CC_SCALE_MAX);
+    if (this.cwnd < this.ssthresh) this.cwnd = Math.min(this.cwnd + scale, this.ssthresh);
+    else this.cwnd += scale / this.cwnd;
+    if (this.cwnd > this.p.maxParallelism) this.cwnd = this.p.maxParallelism;
+  }
+
+  /**
+   * An answer to a retransmission: the try before it was lost. Cut once per loss
+   * episode: only when the lost transmission left after the previous cut (TCP's
+   * rule; nmap compares the answered retransmission's send time instead, which
+   * under steady random loss cuts every round trip and starves the window).
+   */
+  dropped(lostSentMs: number, inFlight: number, nowMs: number): void {
+    if (!(lostSentMs > this.lastDropMs)) return;
+    this.lastDropMs = nowMs;
+    this.drops++;
+    this.ssthresh = Math.max(inFlight / this.ssthreshDivisor, 2);
+    this.cwnd = Math.max(LOW_CWND, this.cwnd / 2);
+  }
+}
+
+/**
+ * A token bucket: rate per second, burst tokens at most. With rate Infinity it
+ * never limits; with rate 0 it never grants.
+ */
+export class TokenBucket {
+  private tokens: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private lastMs: number,
+  ) {
+    this.tokens = Math.min(1, burst);
+  }
+
+  /** Tokens available now (fractional). */
+  available(nowMs: number): number {
+    if (this.rate === Infinity) return Infinity;
+    const t = this.tokens + ((nowMs - this.lastMs) * this.rate) / 1000;
+    this.tokens = Math.min(t, this.burst);
+    this.lastMs = nowMs;
+    return this.tokens;
+  }
+
+  take(n: number): void {
+    this.tokens -= n;
+  }
+
+  /** Forgets debt: a floor bucket (min-rate) must not accumulate negative credit. */
+  clampToZero(): void {
+    if (this.tokens < 0) this.tokens = 0;
+  }
+}
+
+/** Burst of a rate bucket: ~10 ms worth, at least one probe. */
+export function rateBurst(ratePps: number): number {
+  return Math.max(1, ratePps / 100);
+}

@@ -1,0 +1,181 @@
+// The state tracker: the verdicts of answered probes, kept in growable typed
+// arrays (one row per answered probe; silent probes take no memory), and the
+// report materialised from them at the end. A covered index without a row was
+// finalised silent and gets its kind's SILENT_STATE with reason no-response.
+import { ipToString } from '../targets/ipv4.js';
+import type { ProbeSpace } from './probe-space.js';
+import {
+  PORT_STATES,
+  REASONS,
+  SILENT_STATE,
+  type HostResult,
+  type PortEvidence,
+  type PortResult,
+  type ReplyRecord,
+} from './types.js';
+
+/** Largest index space materialised through a direct table (16 MiB of Int32). */
+const DIRECT_TABLE_MAX = 2 ** 22;
+
+const STATE_ORDINAL = new Map(PORT_STATES.map((s, i) => [s, i]));
+const REASON_ORDINAL = new Map(REASONS.map((r, i) => [r, i]));
+
+// Byte columns of a row (stride BYTES).
+const STATE = 0,
+  REASON = 1,
+  TTL = 2,
+  TRY = 3,
+  FLAGS = 4,
+  ICMP_TYPE = 5,
+  ICMP_CODE = 6,
+  BYTES = 8;
+
+export class Verdicts {
+  count = 0;
+  openCount = 0;
+  private index = new Float64Array(256);
+  private bytes = new Uint8Array(256 * BYTES);
+  /** responder, then window | ipId << 16 */
+  private words = new Uint32Array(256 * 2);
+  /** NaN when the answered try's send time was unknown */
+  private rttMs = new Float32Array(256);
+
+  /** Stores the verdict of an answered probe; returns its row. */
+  record(index: number, r: ReplyRecord, rttMs: number): number {
+    if (this.count === this.index.length) this.grow();
+    const row = this.count++;
+    this.index[row] = index;
+    const b = row * BYTES;
+    this.bytes[b + STATE] = STATE_ORDINAL.get(r.state) ?? 0;
+    this.bytes[b + REASON] = REASON_ORDINAL.get(r.reason) ?? 0;
+    this.bytes[b + TTL] = r.ttl;
+    this.bytes[b + TRY] = r.tryNo;
+    this.bytes[b + FLAGS] = r.tcpFlags;
+    this.bytes[b + ICMP_TYPE] = r.icmpType;
+    this.bytes[b + ICMP_CODE] = r.icmpCode;
+    this.words[row * 2] = r.responder;
+    this.words[row * 2 + 1] = (r.window | (r.ipId << 16)) >>> 0;
+    this.rttMs[row] = rttMs;
+    if (r.state === 'open') this.openCount++;
+    return row;
+  }
+
+  /** The PortResult of a row; target is the probed address. */
+  result(row: number, space: ProbeSpace, target: number, port: number, slot: number): PortResult {
+    const b = row * BYTES;
+    const responder = this.words[row * 2];
+    const packed = this.words[row * 2 + 1];
+    const icmpType = this.bytes[b + ICMP_TYPE];
+    const rtt = this.rttMs[row];
+    const rttMs = Number.isNaN(rtt) ? undefined : Math.round(rtt * 1000) / 1000;
+    // One literal per reply family, so that every evidence object of a family shares a shape.
+    const evidence: PortEvidence =
+      icmpType !== 0
+        ? { ttl: this.bytes[b + TTL], ipId: packed >>> 16, icmpType, icmpCode: this.bytes[b + ICMP_CODE] }
+        : {
+            ttl: this.bytes[b + TTL],
+            ipId: packed >>> 16,
+            tcpFlags: this.bytes[b + FLAGS],
+            window: packed & 0xffff,
+          };
+    evidence.tryNo = this.bytes[b + TRY];
+    if (rttMs !== undefined) evidence.rttMs = rttMs;
+    if (responder !== target) evidence.responder = ipToString(responder);
+    return {
+      port,
+      protocol: 'tcp',
+      scan: space.kinds[slot],
+      state: PORT_STATES[this.bytes[b + STATE]],
+      reason: REASONS[this.bytes[b + REASON]],
+      reasonTtl: this.bytes[b + TTL],
+      evidence,
+    };
+  }
+
+  /**
+   * A lookup from index to row + 1 (0 = no verdict) for indices below `size`:
+   * a direct table when that is small, else a Map.
+   */
+  rowLookup(size: number): (index: number) => number {
+    if (size <= DIRECT_TABLE_MAX) {
+      const table = new Int32Array(size);
+      for (let row = 0; row < this.count; row++) table[this.index[row]] = row + 1;
+      return (index) => table[index];
+    }
+    const map = new Map<number, number>();
+    for (let row = 0; row < this.count; row++) map.set(this.index[row], row + 1);
+    return (index) => map.get(index) ?? 0;
+  }
+
+  private grow(): void {
+    const n = this.index.length * 2;
+    const index = new Float64Array(n);
+    index.set(this.index);
+    const bytes = new Uint8Array(n * BYTES);
+    bytes.set(this.bytes);
+    const words = new Uint32Array(n * 2);
+    words.set(this.words);
+    const rtt = new Float32Array(n);
+    rtt.set(this.rttMs);
+    this.index = index;
+    this.bytes = bytes;
+    this.words = words;
+    this.rttMs = rtt;
+  }
+}
+
+export function silentResult(space: ProbeSpace, port: number, slot: number): PortResult {
+  const scan = space.kinds[slot];
+  return { port, protocol: 'tcp', scan, state: SILENT_STATE[scan], reason: 'no-response', reasonTtl: 0 };
+}
+
+/**
+ * The hosts of the report. covered: the decided indices in ascending order, or
+ * null when every index of the space was decided (a whole, complete scan).
+ */
+export function materializeHosts(
+  space: ProbeSpace,
+  verdicts: Verdicts,
+  covered: Float64Array | null,
+): HostResult[] {
+  const rowOf = verdicts.rowLookup(space.size);
+  const portResult = (index: number, target: number, portIndex: number, slot: number): PortResult => {
+    const port = space.ports[portIndex];
+    const row = rowOf(index) - 1;
+    return row >= 0 ? verdicts.result(row, space, target, port, slot) : silentResult(space, port, slot);
+  };
+  const hosts: HostResult[] = [];
+  if (covered === null) {
+    const kinds = space.kinds.length;
+    for (let t = 0, index = 0; t < space.targets.size; t++) {
+      const target = space.targets.at(t);
+      const host = newHost(space, target);
+      for (let p = 0; p < space.ports.length; p++) {
+        for (let slot = 0; slot < kinds; slot++) host.ports.push(portResult(index++, target, p, slot));
+      }
+      hosts.push(host);
+    }
+    return hosts;
+  }
+  let host: HostResult | undefined;
+  let hostIndex = -1;
+  let target = 0;
+  for (let k = 0; k < covered.length; k++) {
+    space.decode(covered[k]);
+    if (space.targetIndex !== hostIndex) {
+      hostIndex = space.targetIndex;
+      target = space.targets.at(hostIndex);
+      host = newHost(space, target);
+      hosts.push(host);
+    }
+    host!.ports.push(portResult(covered[k], target, space.portIndex, space.slot));
+  }
+  return hosts;
+}
+
+function newHost(space: ProbeSpace, target: number): HostResult {
+  const host: HostResult = { address: ipToString(target), ports: [] };
+  const name = space.targets.hostnames?.get(target);
+  if (name !== undefined) host.hostname = name;
+  return host;
+}
