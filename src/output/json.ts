@@ -1,0 +1,163 @@
+// JSON output (-oJ): one document in a documented, versioned shape, described by
+// docs/schema/rawscan-report.schema.json (JSON Schema draft 2020-12). The shape
+// is built here field by field, never by dumping internal objects, so internal
+// changes cannot leak into it; a change to it bumps JSON_FORMAT_VERSION.
+//
+// Every scanned port is listed (no collapsing: this is for programs), except
+// that --open keeps only open, open|filtered and unfiltered ports; per-host
+// stateCounts always count every port. Times are ISO 8601 UTC strings.
+//
+// Layout, for streaming: the scan's fields pretty-printed, then "hosts" with one
+// host object per line, so the document is produced host by host.
+
+import type { HostResult, PortResult, PortState, ScanReport, ScanStats, ScanType } from '../scan/types.js';
+import { PORT_STATES } from '../scan/types.js';
+import type { Formatter, RenderOptions } from './types.js';
+import { OPEN_ONLY_STATES, hostLiveness, hostsUp, portRanges } from './port-view.js';
+
+export const JSON_FORMAT_VERSION = 1;
+
+/** The scan's fields, shared by the JSON document and the NDJSON header/footer. */
+export interface JsonScanInfo {
+  scanner: { name: 'rawscan'; version: string };
+  args: string;
+  scanTypes: ScanType[];
+  /** nmap range list of the scanned TCP ports: "1-1024,8080" */
+  ports: { tcp: string };
+  portCount: number;
+  startTime: string;
+}
+
+export interface JsonPort {
+  port: number;
+  protocol: 'tcp';
+  scan: ScanType;
+  state: PortState;
+  reason: PortResult['reason'];
+  reasonTtl: number;
+  service?: string;
+  evidence?: NonNullable<PortResult['evidence']>;
+}
+
+export interface JsonHost {
+  address: string;
+  hostname?: string;
+  /** "unknown" when no probe was answered (rawscan does no host discovery) */
+  status: 'up' | 'unknown';
+  latencyMs?: number;
+  startTime?: string;
+  endTime?: string;
+  /** per scan type, per state: number of ports, including those --open leaves out */
+  stateCounts: Partial<Record<ScanType, Partial<Record<PortState, number>>>>;
+}
+
+export const jsonFormatter: Formatter = {
+  name: 'json',
+  *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
+    const head = {
+      format: 'rawscan-report',
+      formatVersion: JSON_FORMAT_VERSION,
+      ...jsonScanInfo(report),
+      endTime: iso(report.endTime),
+      elapsedSeconds: elapsed(report),
+      incomplete: report.incomplete,
+      openOnly: opts.openOnly === true,
+      summary: jsonSummary(report),
+      stats: jsonStats(report.stats),
+    };
+    yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "hosts": [\n');
+    const last = report.hosts.length - 1;
+    for (const [i, host] of report.hosts.entries()) {
+      const ports = host.ports.filter((p) => keepPort(p, opts)).map((p) => jsonPort(p, opts));
+      yield `    ${JSON.stringify({ ...jsonHost(host), ports })}${i === last ? '' : ','}\n`;
+    }
+    yield '  ]\n}\n';
+  },
+};
+
+export function jsonScanInfo(
+  report: Pick<ScanReport, 'version' | 'args' | 'scanTypes' | 'ports' | 'startTime'>,
+): JsonScanInfo {
+  return {
+    scanner: { name: 'rawscan', version: report.version },
+    args: report.args,
+    scanTypes: [...report.scanTypes],
+    ports: { tcp: portRanges(report.ports) },
+    portCount: report.ports.length,
+    startTime: iso(report.startTime),
+  };
+}
+
+export function jsonHost(host: HostResult): JsonHost {
+  const live = hostLiveness(host);
+  const stateCounts: JsonHost['stateCounts'] = {};
+  for (const p of host.ports) {
+    const counts = (stateCounts[p.scan] ??= {});
+    counts[p.state] = (counts[p.state] ?? 0) + 1;
+  }
+  for (const [scan, counts] of Object.entries(stateCounts)) {
+    const ordered = PORT_STATES.filter((state) => counts[state] !== undefined).map((state) => [
+      state,
+      counts[state],
+    ]);
+    stateCounts[scan as ScanType] = Object.fromEntries(ordered);
+  }
+  return {
+    address: host.address,
+    hostname: host.hostname,
+    status: live.up ? 'up' : 'unknown',
+    latencyMs: live.latencyMs,
+    startTime: host.startTime === undefined ? undefined : iso(host.startTime),
+    endTime: host.endTime === undefined ? undefined : iso(host.endTime),
+    stateCounts,
+  };
+}
+
+export function keepPort(p: PortResult, opts: RenderOptions): boolean {
+  return opts.openOnly !== true || OPEN_ONLY_STATES.has(p.state);
+}
+
+export function jsonPort(p: PortResult, opts: RenderOptions): JsonPort {
+  return {
+    port: p.port,
+    protocol: p.protocol,
+    scan: p.scan,
+    state: p.state,
+    reason: p.reason,
+    reasonTtl: p.reasonTtl,
+    service: p.service ?? opts.serviceName?.(p.port, p.protocol),
+    evidence: p.evidence && jsonEvidence(p.evidence),
+  };
+}
+
+/** Copies the documented evidence fields only. */
+function jsonEvidence(e: NonNullable<PortResult['evidence']>): NonNullable<PortResult['evidence']> {
+  const { responder, ttl, ipId, window, tcpFlags, icmpType, icmpCode, tryNo, rttMs } = e;
+  return { responder, ttl, ipId, window, tcpFlags, icmpType, icmpCode, tryNo, rttMs };
+}
+
+export function jsonStats(s: ScanStats): ScanStats {
+  return {
+    probesSent: s.probesSent,
+    retransmissions: s.retransmissions,
+    repliesAccepted: s.repliesAccepted,
+    repliesRejected: s.repliesRejected,
+    pcapReceived: s.pcapReceived,
+    pcapDropped: s.pcapDropped,
+    sendErrors: s.sendErrors,
+    srttMs: s.srttMs,
+    notes: [...s.notes],
+  };
+}
+
+export function jsonSummary(report: ScanReport): { hostsTotal: number; hostsUp: number } {
+  return { hostsTotal: report.hosts.length, hostsUp: hostsUp(report) };
+}
+
+export function elapsed(report: Pick<ScanReport, 'startTime' | 'endTime'>): number {
+  return Math.max(0, report.endTime - report.startTime) / 1000;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

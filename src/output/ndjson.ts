@@ -1,0 +1,78 @@
+// NDJSON output: one JSON object per line, for pipelines (jq, log shippers).
+//
+//   {"type":"header","format":"rawscan-ndjson","formatVersion":1,"scanner":{...},"args":...,"startTime":...}
+//   {"type":"port","address":"198.18.0.2","port":22,"protocol":"tcp","scan":"syn","state":"open",...}
+//   ... one "port" line per port result (only open, open|filtered, unfiltered with --open)
+//   {"type":"host","address":"198.18.0.2","status":"up","stateCounts":{...}}   after that host's ports
+//   {"type":"footer","endTime":...,"elapsedSeconds":...,"incomplete":false,"summary":{...},"stats":{...}}
+//
+// Line shapes are $defs ndjsonHeader/ndjsonPort/ndjsonHost/ndjsonFooter of
+// docs/schema/rawscan-report.schema.json; port and host objects are the JSON
+// document's, plus "type" and the host's address. The line builders are
+// exported so that a scan can stream lines as results arrive.
+
+import type { HostResult, PortResult, ScanReport } from '../scan/types.js';
+import type { Formatter, RenderOptions } from './types.js';
+import {
+  JSON_FORMAT_VERSION,
+  elapsed,
+  iso,
+  jsonHost,
+  jsonPort,
+  jsonScanInfo,
+  jsonStats,
+  jsonSummary,
+  keepPort,
+} from './json.js';
+
+export const ndjsonFormatter: Formatter = {
+  name: 'ndjson',
+  *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
+    yield ndjsonHeader(report);
+    for (const host of report.hosts) {
+      let lines = '';
+      for (const p of host.ports) if (keepPort(p, opts)) lines += ndjsonPort(host, p, opts);
+      yield lines + ndjsonHost(host);
+    }
+    yield ndjsonFooter(report);
+  },
+};
+
+export function ndjsonHeader(
+  report: Pick<ScanReport, 'version' | 'args' | 'scanTypes' | 'ports' | 'startTime'>,
+): string {
+  return line({
+    type: 'header',
+    format: 'rawscan-ndjson',
+    formatVersion: JSON_FORMAT_VERSION,
+    ...jsonScanInfo(report),
+  });
+}
+
+export function ndjsonPort(
+  host: Pick<HostResult, 'address' | 'hostname'>,
+  p: PortResult,
+  opts: RenderOptions = {},
+): string {
+  return line({ type: 'port', address: host.address, hostname: host.hostname, ...jsonPort(p, opts) });
+}
+
+export function ndjsonHost(host: HostResult): string {
+  return line({ type: 'host', ...jsonHost(host) });
+}
+
+export function ndjsonFooter(report: ScanReport): string {
+  return line({
+    type: 'footer',
+    endTime: iso(report.endTime),
+    elapsedSeconds: elapsed(report),
+    incomplete: report.incomplete,
+    summary: jsonSummary(report),
+    stats: jsonStats(report.stats),
+  });
+}
+
+/** JSON.stringify never emits a raw newline, so each record is exactly one line. */
+function line(record: object): string {
+  return `${JSON.stringify(record)}\n`;
+}

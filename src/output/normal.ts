@@ -1,0 +1,123 @@
+// Normal output (-oN and the terminal), modelled line for line on nmap's:
+//
+//   # rawscan 0.1.0 scan initiated Thu Nov 26 23:22:47 2026 as: rawscan -sS ...   (-oN file)
+//   Starting rawscan 0.1.0 at 2026-11-26 23:22 UTC                                 (terminal)
+//   rawscan scan report for www (198.18.0.2)
+//   Host is up (0.00012s latency).
+//   Not shown: 997 closed tcp ports (reset), 1 filtered tcp port (admin-prohibited)
+//   PORT   STATE SERVICE REASON                  (REASON only with --reason)
+//   22/tcp open  ssh     syn-ack ttl 64
+//
+//   # rawscan done at Thu Nov 26 23:22:48 2026 -- 1 IP address (1 host up) scanned in 0.08 seconds
+//
+// A state with more than 25 ports (50 from -vvv) is collapsed into "Not shown"
+// with its reasons; --open collapses every state but open, open|filtered and
+// unfiltered. A report with several scan types gets one section per type under
+// each host, headed by nmap's name for the scan ("FIN Scan:"). A host that
+// answered nothing is reported as such, not as up: rawscan does no host
+// discovery. report.stats.notes and an incomplete scan are printed before the
+// final line.
+
+import type { HostResult, ScanReport } from '../scan/types.js';
+import type { Formatter, RenderOptions } from './types.js';
+import type { PortSection } from './port-view.js';
+import {
+  INCOMPLETE_WARNING,
+  SCAN_LABELS,
+  doneSummary,
+  hostLiveness,
+  hostSections,
+  plural,
+  reasonText,
+  serviceOf,
+} from './port-view.js';
+import { ctime, shortStamp, twoSignificant } from './time.js';
+
+export const normalFormatter: Formatter = {
+  name: 'normal',
+  *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
+    yield opts.interactive
+      ? `Starting rawscan ${report.version} at ${shortStamp(report.startTime)}\n`
+      : `# rawscan ${report.version} scan initiated ${ctime(report.startTime)} as: ${oneLine(report.args)}\n`;
+    for (const host of report.hosts) yield hostReport(host, report, opts);
+    const trailer = report.stats.notes.map((note) => `Note: ${oneLine(note)}\n`);
+    if (report.incomplete) trailer.push(`${INCOMPLETE_WARNING}\n`);
+    if (trailer.length > 0 || report.hosts.length === 0) trailer.push('\n');
+    yield trailer.join('');
+    yield opts.interactive
+      ? `rawscan done: ${doneSummary(report)}\n`
+      : `# rawscan done at ${ctime(report.endTime)} -- ${doneSummary(report)}\n`;
+  },
+};
+
+/** The text of one host, ending with a blank line. */
+function hostReport(host: HostResult, report: ScanReport, opts: RenderOptions): string {
+  const name = host.hostname ? `${host.hostname} (${host.address})` : host.address;
+  const lines = [`rawscan scan report for ${name}`, hostStatusLine(host, opts)];
+  const sections = hostSections(host, report, opts);
+  const headed = sections.length > 1;
+  for (const section of sections) {
+    if (headed) lines.push('', `${SCAN_LABELS[section.scan]}:`);
+    lines.push(...sectionLines(section, host, name, headed, opts));
+  }
+  lines.push('');
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+function hostStatusLine(host: HostResult, opts: RenderOptions): string {
+  const live = hostLiveness(host);
+  if (!live.up) return 'Host did not answer any probe (state unknown).';
+  const received = opts.reason && live.evidence ? `, received ${reasonText(host, live.evidence)}` : '';
+  const latency = live.latencyMs === undefined ? '' : ` (${twoSignificant(live.latencyMs / 1000)}s latency)`;
+  return `Host is up${received}${latency}.`;
+}
+
+/** nmap puts a blank line above the table when no "Not shown" line is there; a heading replaces it. */
+function sectionLines(
+  section: PortSection,
+  host: HostResult,
+  name: string,
+  headed: boolean,
+  opts: RenderOptions,
+): string[] {
+  if (section.total === 0) return ['No ports scanned.'];
+  const lines: string[] = [];
+  if (section.shown.length === 0)
+    lines.push(`All ${section.total} scanned ports on ${name} are in ignored states.`);
+  if (section.ignored.length > 0) lines.push(notShownLine(section));
+  else if (!headed) lines.push('');
+  if (section.shown.length === 0) return lines;
+  const header = ['PORT', 'STATE', 'SERVICE'];
+  if (opts.reason) header.push('REASON');
+  const rows = section.shown.map((p) => {
+    const row = [`${p.port}/${p.protocol}`, p.state, serviceOf(p, opts)];
+    if (opts.reason) row.push(reasonText(host, p));
+    return row;
+  });
+  return lines.concat(alignColumns([header, ...rows]));
+}
+
+/** "Not shown: 76 filtered tcp ports (no-response), 7 filtered tcp ports (admin-prohibited), 67 closed tcp ports (reset)" */
+function notShownLine(section: PortSection): string {
+  const parts = section.ignored.flatMap((ignored) =>
+    ignored.reasons.map((r) => `${plural(r.count, `${ignored.state} tcp port`)} (${r.reason})`),
+  );
+  return `Not shown: ${parts.join(', ')}`;
+}
+
+/** Pads every column but the last to its widest cell plus one space. */
+export function alignColumns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join(' ')
+      .trimEnd(),
+  );
+}
+
+/** Text from the command line or notes must not break the line structure. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
+}

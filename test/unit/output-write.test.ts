@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { writeOutput } from '../../src/output/write.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rawscan-write-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+function* lines(n: number): Iterable<string> {
+  for (let i = 0; i < n; i++) yield `line ${i} ${'x'.repeat(40)}\n`;
+}
+
+describe('writeOutput', () => {
+  test('streams chunks into a file, replacing what was there', async () => {
+    const path = join(dir, 'out.txt');
+    writeFileSync(path, 'old content that is longer than nothing\n'.repeat(10_000));
+    await writeOutput(path, lines(5000));
+    const text = readFileSync(path, 'utf8');
+    expect(text).toBe([...lines(5000)].join(''));
+  });
+
+  test('a plain string works too, with multi-byte characters intact', async () => {
+    const path = join(dir, 'utf8.txt');
+    await writeOutput(path, 'é ✓ 198.18.0.254\n');
+    expect(readFileSync(path, 'utf8')).toBe('é ✓ 198.18.0.254\n');
+  });
+
+  test.each([
+    ['a missing directory', join(dir, 'no/such/dir/out.xml')],
+    ['a directory', dir],
+  ])('%s is a UsageError naming the output and the path', async (_, path) => {
+    const err = await writeOutput(path, 'x', '-oX output').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toContain(`cannot write -oX output to '${path}'`);
+    expect((err as Error).message).toContain("'-' for standard output");
+  });
+
+  test('"-" writes to stdout in batches', async () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation(((text: string, cb: (err?: Error) => void) => {
+      written.push(text);
+      cb();
+      return true;
+    }) as typeof process.stdout.write);
+    await writeOutput('-', lines(3000));
+    expect(written.join('')).toBe([...lines(3000)].join(''));
+    expect(written.length).toBeGreaterThan(1);
+    expect(written.length).toBeLessThan(10);
+  });
+
+  test('a closed stdout pipe ends the write quietly and stops writing', async () => {
+    let calls = 0;
+    vi.spyOn(process.stdout, 'write').mockImplementation(((_: string, cb: (err?: Error) => void) => {
+      calls++;
+      cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      return false;
+    }) as typeof process.stdout.write);
+    await expect(writeOutput('-', lines(10_000))).resolves.toBeUndefined();
+    expect(calls).toBe(1);
+  });
+});
