@@ -1,0 +1,109 @@
+// The firewalk's Prober on the native engine: one short SYN scan (runScan)
+// per TTL, each with an engine of its own (EngineConfig.ttl is fixed per
+// engine), a fresh cookie key and fresh source ports. A probe is settled by
+// its first ICMP time-exceeded (hooks.timeExceeded, which the scan itself
+// does not count as an answer) or by its verdict; the pass ends as soon as
+// every probe is settled, without waiting for the scan's retransmissions of
+// expired probes.
+import { randomBytes, randomInt } from 'node:crypto';
+import { loadAddon } from '../native/addon.js';
+import type { EngineConfig } from '../native/types.js';
+import { runScan } from '../scan/orchestrator.js';
+import type { TimingOptions } from '../scan/timing.js';
+import { PROBE_KINDS, type PortResult, type ReplyRecord, type TargetList } from '../scan/types.js';
+import { parseIpv4 } from '../targets/ipv4.js';
+import type { ProbeAnswer, ProbeObservation, Prober } from './firewalk.js';
+
+export interface EngineProberOptions {
+  /** capture interface towards the targets */
+  device: string;
+  /** scanner address, host-order u32 */
+  sourceAddress: number;
+  timing: TimingOptions;
+}
+
+/** Source ports come from here upwards; each pass takes 16 of them (one probe kind). */
+const SOURCE_PORT_FLOOR = 40000;
+const SOURCE_PORT_SPAN = 20000;
+
+export function engineProber(opts: EngineProberOptions): Prober {
+  const addon = loadAddon();
+  return async (ttl, targets, ports) => {
+    const config: EngineConfig = {
+      device: opts.device,
+      sourceAddress: opts.sourceAddress,
+      sourcePortBase: SOURCE_PORT_FLOOR + randomInt(SOURCE_PORT_SPAN),
+      key: randomBytes(16),
+      kinds: [PROBE_KINDS.indexOf('syn')],
+      ttl,
+      dataLength: 0,
+      badsum: false,
+      customFlags: 0,
+      customBase: PROBE_KINDS.indexOf('syn'),
+      ratePps: 0,
+    };
+    const engine = addon.createEngine(config);
+    engine.open();
+    const answers = new Map<string, ProbeObservation>();
+    const total = targets.size * new Set(ports).size;
+    const done = new AbortController();
+    const settle = (target: number, port: number, answer: ProbeAnswer) => {
+      const key = `${target}:${port}`;
+      if (answers.has(key)) return;
+      answers.set(key, { target, port, answer });
+      // Abort outside the record visitor that called us.
+      if (answers.size === total) setImmediate(() => done.abort());
+    };
+    await runScan(
+      { targets, ports, scanTypes: ['syn'] },
+      engine,
+      { clock: () => addon.monotonicMs(), ...opts.timing, signal: done.signal },
+      {
+        timeExceeded: (r: ReplyRecord) =>
+          settle(r.target, r.port, {
+            kind: 'time-exceeded',
+            responder: r.responder,
+            ttl: r.ttl,
+            icmpCode: r.icmpCode,
+          }),
+        verdict: (address: number, result: PortResult) =>
+          settle(address, result.port, answerOf(address, result)),
+      },
+    );
+    return everyProbe(targets, ports, answers);
+  };
+}
+
+/** The answer a port verdict records; the scan never decides a port by time-exceeded. */
+export function answerOf(target: number, r: PortResult): ProbeAnswer {
+  if (r.reason === 'no-response') return { kind: 'silent' };
+  const e = r.evidence ?? {};
+  const responder = e.responder === undefined ? target : parseIpv4(e.responder)!;
+  if (e.icmpType !== undefined && e.icmpType !== 0) {
+    return {
+      kind: 'unreachable',
+      responder,
+      ttl: r.reasonTtl,
+      icmpType: e.icmpType,
+      icmpCode: e.icmpCode ?? 0,
+      reason: r.reason,
+    };
+  }
+  return { kind: 'tcp', responder, ttl: r.reasonTtl, reason: r.reason === 'syn-ack' ? 'syn-ack' : 'reset' };
+}
+
+/** One observation per target × port, silent where the pass ended without one. */
+function everyProbe(
+  targets: TargetList,
+  ports: number[],
+  answers: Map<string, ProbeObservation>,
+): ProbeObservation[] {
+  const out: ProbeObservation[] = [];
+  for (let i = 0; i < targets.size; i++) {
+    const target = targets.at(i);
+    for (const port of new Set(ports)) {
+      out.push(answers.get(`${target}:${port}`) ?? { target, port, answer: { kind: 'silent' } });
+    }
+  }
+  return out;
+}
