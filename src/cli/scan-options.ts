@@ -1,0 +1,268 @@
+// The scan command's options: yargs definitions and their validation into a
+// plain ScanSettings object. Pure: no I/O, so every rule is unit-tested.
+import type { Argv } from 'yargs';
+import { UsageError } from './errors.js';
+import type { ScanType } from '../scan/types.js';
+
+export const SCAN_CHOICES = ['syn', 'fin', 'null', 'xmas', 'ack', 'window', 'maimon', 'connect'] as const;
+
+const TIMING_NAMES = ['paranoid', 'sneaky', 'polite', 'normal', 'aggressive', 'insane'] as const;
+
+export function defineScanOptions<T>(y: Argv<T>) {
+  return y
+    .option('scan', {
+      type: 'string',
+      array: true,
+      choices: SCAN_CHOICES,
+      describe:
+        'scan type (-sS syn, -sF fin, -sN null, -sX xmas, -sA ack, -sW window, -sM maimon, -sT connect)',
+      group: 'Scan:',
+    })
+    .option('ports', {
+      alias: 'p',
+      type: 'string',
+      describe: 'ports: 22,80,1000-2000, -p- for all, service names (default: 1-1024 + /etc/services)',
+      group: 'Scan:',
+    })
+    .option('Pn', {
+      type: 'boolean',
+      default: true,
+      describe: 'treat every host as up (the default: host discovery is not implemented yet)',
+      group: 'Scan:',
+    })
+    .option('n', {
+      type: 'boolean',
+      default: false,
+      describe: 'never do reverse DNS resolution',
+      group: 'Scan:',
+    })
+    .option('scanflags', {
+      type: 'string',
+      describe:
+        'custom TCP flags, e.g. URGACKPSHRSTSYNFIN or 0x29 (classified as the -s type given, SYN by default)',
+      group: 'Scan:',
+    })
+    .option('input-list', {
+      type: 'string',
+      describe: '-iL FILE: read targets from FILE (- for stdin)',
+      group: 'Targets:',
+    })
+    .option('exclude', {
+      type: 'string',
+      describe: 'comma-separated targets to leave out',
+      group: 'Targets:',
+    })
+    .option('excludefile', { type: 'string', describe: 'file of targets to leave out', group: 'Targets:' })
+    .option('timing', {
+      alias: 'T',
+      type: 'string',
+      describe: 'timing template 0-5 (paranoid, sneaky, polite, normal, aggressive, insane)',
+      group: 'Timing:',
+    })
+    .option('min-rate', {
+      type: 'number',
+      describe: 'send at least this many probes per second',
+      group: 'Timing:',
+    })
+    .option('max-rate', {
+      type: 'number',
+      describe: 'send at most this many probes per second',
+      group: 'Timing:',
+    })
+    .option('max-retries', {
+      type: 'number',
+      describe: 'retransmissions of an unanswered probe (0-15)',
+      group: 'Timing:',
+    })
+    .option('interface', {
+      alias: 'e',
+      type: 'string',
+      describe: 'send and capture on this interface',
+      group: 'Network:',
+    })
+    .option('source', { alias: 'S', type: 'string', describe: 'source address of probes', group: 'Network:' })
+    .option('source-port', {
+      alias: 'g',
+      type: 'number',
+      describe: 'first source port (rawscan uses 16 per scan type)',
+      group: 'Network:',
+    })
+    .option('ttl', { type: 'number', describe: 'IP time-to-live of probes (1-255)', group: 'Network:' })
+    .option('data-length', {
+      type: 'number',
+      describe: 'append this many random bytes to each probe',
+      group: 'Network:',
+    })
+    .option('badsum', {
+      type: 'boolean',
+      describe: 'send probes with a bad TCP checksum (answers come from middleboxes)',
+      group: 'Network:',
+    })
+    .option('output-normal', {
+      type: 'string',
+      describe: '-oN FILE: normal output (- for stdout)',
+      group: 'Output:',
+    })
+    .option('output-xml', { type: 'string', describe: '-oX FILE: nmap XML', group: 'Output:' })
+    .option('output-grepable', { type: 'string', describe: '-oG FILE: grepable output', group: 'Output:' })
+    .option('output-json', {
+      type: 'string',
+      describe: '-oJ FILE: JSON (schema in docs/schema/)',
+      group: 'Output:',
+    })
+    .option('output-ndjson', {
+      type: 'string',
+      describe: 'FILE: one JSON line per port result, streamed',
+      group: 'Output:',
+    })
+    .option('reason', {
+      type: 'boolean',
+      default: false,
+      describe: 'show the reason for every port state',
+      group: 'Output:',
+    })
+    .option('open', {
+      type: 'boolean',
+      default: false,
+      describe: 'show only open (and possibly open) ports',
+      group: 'Output:',
+    })
+    .option('verbose', {
+      alias: 'v',
+      type: 'count',
+      describe: 'more output (-vv for more)',
+      group: 'Output:',
+    })
+    .option('seed', {
+      type: 'string',
+      describe: 'seed of the probe order (same seed, same order)',
+      group: 'Scan:',
+    });
+}
+
+export interface RawScanArgs {
+  scan?: string[];
+  ports?: string;
+  n: boolean;
+  scanflags?: string;
+  timing?: string;
+  'min-rate'?: number;
+  'max-rate'?: number;
+  'max-retries'?: number;
+  'source-port'?: number;
+  ttl?: number;
+  'data-length'?: number;
+  badsum?: boolean;
+}
+
+export interface ScanSettings {
+  scanTypes: ScanType[];
+  timing: number;
+  minRate?: number;
+  maxRate?: number;
+  maxRetries?: number;
+  sourcePort?: number;
+  ttl: number;
+  dataLength: number;
+  badsum: boolean;
+  customFlags: number;
+}
+
+function checkInt(name: string, v: number | undefined, lo: number, hi: number, fix: string): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < lo || v > hi) {
+    throw new UsageError(`${name} ${v} is out of range: ${fix}`);
+  }
+}
+
+export function parseTiming(spec: string | undefined): number {
+  if (spec === undefined) return 3;
+  if (/^[0-5]$/.test(spec)) return Number(spec);
+  const i = (TIMING_NAMES as readonly string[]).indexOf(spec.toLowerCase());
+  if (i >= 0) return i;
+  throw new UsageError(`timing template "${spec}" is unknown: use -T0 to -T5 or ${TIMING_NAMES.join(', ')}`);
+}
+
+const FLAG_BITS: Record<string, number> = {
+  FIN: 1,
+  SYN: 2,
+  RST: 4,
+  PSH: 8,
+  ACK: 16,
+  URG: 32,
+  ECE: 64,
+  CWR: 128,
+};
+
+/** nmap's --scanflags: a number (decimal or 0x hex) or flag names run together. */
+export function parseScanFlags(spec: string): number {
+  if (/^(0x[0-9a-f]{1,2}|\d{1,3})$/i.test(spec)) {
+    const v = Number(spec);
+    if (v <= 255) return v;
+  }
+  let bits = 0;
+  let rest = spec.toUpperCase();
+  while (rest.length > 0) {
+    const name = Object.keys(FLAG_BITS).find((f) => rest.startsWith(f));
+    if (!name) {
+      throw new UsageError(
+        `--scanflags "${spec}" is not a flag set: use names run together (e.g. URGPSHFIN) or a number 0-255`,
+      );
+    }
+    bits |= FLAG_BITS[name];
+    rest = rest.slice(name.length);
+  }
+  return bits;
+}
+
+export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSettings {
+  checkInt('--min-rate', a['min-rate'], 1, 100_000_000, 'give a positive number of probes per second');
+  checkInt('--max-rate', a['max-rate'], 1, 100_000_000, 'give a positive number of probes per second');
+  if (a['min-rate'] !== undefined && a['max-rate'] !== undefined && a['min-rate'] > a['max-rate']) {
+    throw new UsageError(
+      `--min-rate ${a['min-rate']} is above --max-rate ${a['max-rate']}: lower one of them`,
+    );
+  }
+  checkInt('--max-retries', a['max-retries'], 0, 15, 'use 0 to 15');
+  checkInt('-g/--source-port', a['source-port'], 1, 65535 - 16 * 8, 'use a port from 1 to 65407');
+  checkInt('--ttl', a.ttl, 1, 255, 'use 1 to 255');
+  checkInt('--data-length', a['data-length'], 0, 1400, 'use 0 to 1400 bytes');
+
+  const requested = [...new Set(a.scan ?? [])] as ScanType[];
+  const customFlags = a.scanflags === undefined ? 0 : parseScanFlags(a.scanflags);
+  let scanTypes: ScanType[] = requested.length > 0 ? requested : [privileged ? 'syn' : 'connect'];
+  if (a.scanflags !== undefined) {
+    if (scanTypes.includes('connect')) {
+      throw new UsageError(
+        '--scanflags cannot be combined with -sT: the kernel chooses the flags of a connect scan',
+      );
+    }
+    // nmap: --scanflags with one -s type classifies replies as that type.
+    scanTypes = ['custom'];
+  }
+  if (scanTypes.includes('connect') && scanTypes.length > 1) {
+    throw new UsageError('-sT cannot be combined with raw scan types; run it separately');
+  }
+  const rawOnly = a.ttl !== undefined || a['data-length'] !== undefined || a.badsum;
+  if (scanTypes.includes('connect') && rawOnly) {
+    throw new UsageError('--ttl, --data-length and --badsum need a raw scan type (-sS, -sF, ...), not -sT');
+  }
+  return {
+    scanTypes,
+    timing: parseTiming(a.timing),
+    minRate: a['min-rate'],
+    maxRate: a['max-rate'],
+    maxRetries: a['max-retries'],
+    sourcePort: a['source-port'],
+    ttl: a.ttl ?? 64,
+    dataLength: a['data-length'] ?? 0,
+    badsum: a.badsum ?? false,
+    customFlags,
+  };
+}
+
+/** For --scanflags, the scan type whose rules classify the replies. */
+export function customBase(requested: readonly string[] | undefined): ScanType {
+  const base = (requested ?? []).find((s) => s !== 'connect');
+  return (base as ScanType | undefined) ?? 'syn';
+}
