@@ -1,6 +1,8 @@
 // Port plans: which behaviour each target port has. Pure and deterministic,
 // so a test or a benchmark can rebuild the same plan from its seed.
 import { UsageError } from '../cli/errors.js';
+import { ServiceTable } from '../ports/services.js';
+import { parsePortSpec } from '../ports/spec.js';
 import type { PortBehaviour } from './types.js';
 
 export type PortPlan = Record<number, PortBehaviour>;
@@ -72,22 +74,12 @@ export function evenCounts(total: number): PortCounts {
   return Object.fromEntries(COUNTED.map(([key], i) => [key, share + (i < rest ? 1 : 0)]));
 }
 
-/** Parses '22,80,1000-1010' into ports; `what` names the input in errors. */
+/** Parses a port list such as '22,80,1000-1010' (the -p grammar, no service names); `what` names the option. */
 export function parsePortList(text: string, what: string): number[] {
-  const ports: number[] = [];
-  for (const item of text.split(',')) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item.trim());
-    const first = m ? Number(m[1]) : NaN;
-    const last = m?.[2] !== undefined ? Number(m[2]) : first;
-    if (!m || first < 1 || last > MAX_PORT || last < first) {
-      throw new UsageError(
-        `${what}: '${item}' is not a port or range; use e.g. 22,80,1000-1010 (ports 1-65535)`,
-      );
-    }
-    for (let p = first; p <= last; p++) ports.push(p);
-  }
-  return ports;
+  return Array.from(parsePortSpec(text, NO_SERVICES, what));
 }
+
+const NO_SERVICES = new ServiceTable([], 'no services table: give port numbers');
 
 /** Ports per behaviour, ascending; behaviours without ports are left out. */
 export function portsByBehaviour(plan: PortPlan): Map<PortBehaviour, number[]> {

@@ -14,9 +14,10 @@ const MAX_PORT = 65535;
 const SERVICE_PATTERN = /^(?=.*[A-Za-z*])[A-Za-z0-9*][\w.*+-]*$/;
 const PROTOCOL_NAMES: Record<string, string> = { U: 'UDP', S: 'SCTP', P: 'IP protocol' };
 
-export function parsePortSpec(spec: string, services: ServiceTable = systemServices()): Uint16Array {
+/** @param option how the user gave the spec, for messages ("-p", "--open") */
+export function parsePortSpec(spec: string, services: ServiceTable = systemServices(), option = '-p'): Uint16Array {
   const selected = new Uint8Array(MAX_PORT + 1); // selected[port] = 1
-  const where = `-p ${spec}`;
+  const where = `${option} ${spec}`;
   for (const rawItem of spec.split(',')) {
     const item = stripProtocol(rawItem, where);
     if (item === '') throw new UsageError(`empty port item in ${where}; write e.g. -p 22,80,1000-2000`);
