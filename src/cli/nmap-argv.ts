@@ -46,6 +46,12 @@ export function rewriteNmapArgv(argv: readonly string[]): string[] {
       out.push(...argv.slice(i));
       break;
     }
+    const last = out.length - 1;
+    if (tok === '-' && last >= 0 && /^--[\w-]+$/.test(out[last])) {
+      // yargs reads a lone "-" after an option as no value: glue it ("-oX -" = stdout).
+      out[last] += '=-';
+      continue;
+    }
     const rewritten = rewriteToken(tok);
     if (rewritten === null) {
       out.push(tok);

@@ -29,10 +29,12 @@ describe('rewriteNmapArgv', () => {
       ['--output-xml', 'out.xml'],
     ],
     [['-oJ-'], ['--output-json', '-']],
+    [['-oN', '-'], ['--output-normal=-']],
     [
-      ['-oN', '-'],
-      ['--output-normal', '-'],
+      ['-oX', '-', '198.18.0.1'],
+      ['--output-xml=-', '198.18.0.1'],
     ],
+    [['--output-json', '-'], ['--output-json=-']],
     [
       ['-iL', 'targets.txt'],
       ['--input-list', 'targets.txt'],
