@@ -2,33 +2,53 @@
 // rawscan's entry point: the only place that calls process.exit. Commands
 // throw UsageError for input the user can fix; main prints its message alone
 // and exits with its code. Anything else is a bug and keeps its stack.
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './errors.js';
 import { rewriteNmapArgv } from './nmap-argv.js';
 import { scanCommand } from './scan-command.js';
-import { labCommand } from './lab-command.js';
-import { demoCommand } from './demo-command.js';
-import { diffCommand } from './diff-command.js';
-import { mergeCommand } from './merge-command.js';
-import { firewalkCommand } from './firewalk-command.js';
 import { VERSION } from './version.js';
 import { exitCode } from './exit.js';
 
 const SUBCOMMANDS = new Set(['lab', 'demo', 'diff', 'merge', 'help']);
 
-export function buildParser(args: string[]): Argv {
-  return yargs(args)
+/** Registers one subcommand on a parser. */
+type Registration = (y: Argv) => Argv;
+
+// Subcommand modules, in --help order, imported only when the command line
+// names one (or asks for help, which lists them all): a scan does not pay for
+// loading them (the audit command's YAML parser alone loads slower than a
+// one-port scan runs).
+const SUBCOMMAND_LOADERS: [name: string, load: () => Promise<Registration>][] = [
+  ['lab', async () => register((await import('./lab-command.js')).labCommand)],
+  ['demo', async () => register((await import('./demo-command.js')).demoCommand)],
+  ['diff', async () => register((await import('./diff-command.js')).diffCommand)],
+  ['merge', async () => register((await import('./merge-command.js')).mergeCommand)],
+  ['firewalk', async () => register((await import('./firewalk-command.js')).firewalkCommand)],
+  ['audit', async () => register((await import('./audit-command.js')).auditCommand)],
+];
+
+function register<U>(command: CommandModule<object, U>): Registration {
+  return (y) => y.command(command);
+}
+
+/** The subcommands args needs: the one it names, all of them for help, none for a scan. */
+export async function subcommandsFor(args: string[]): Promise<Registration[]> {
+  const named = SUBCOMMAND_LOADERS.find(([name]) => name === args[0]);
+  if (named) return [await named[1]()];
+  const help = args[0] === 'help' || args.includes('--help') || args.includes('-h');
+  return help ? Promise.all(SUBCOMMAND_LOADERS.map(([, load]) => load())) : [];
+}
+
+export function buildParser(args: string[], subcommands: Registration[] = []): Argv {
+  let parser = yargs(args)
     .scriptName('rawscan')
     .usage(
       "rawscan [options] TARGETS...\n\nRaw-packet TCP port scanner with nmap's flags, reasons and outputs.",
     )
-    .command(scanCommand)
-    .command(labCommand)
-    .command(demoCommand)
-    .command(diffCommand)
-    .command(mergeCommand)
-    .command(firewalkCommand)
+    .command(scanCommand);
+  for (const add of subcommands) parser = add(parser);
+  return parser
     .version(VERSION)
     .alias('version', 'V')
     .help()
@@ -49,7 +69,7 @@ export function normalizeArgv(args: string[]): string[] {
 
 export async function main(args: string[]): Promise<number> {
   try {
-    const parser = buildParser(normalizeArgv(args));
+    const parser = buildParser(normalizeArgv(args), await subcommandsFor(args));
     await parser.parseAsync();
     return exitCode();
   } catch (err) {

@@ -4,7 +4,10 @@
 import { FORMATTERS, writeOutput, type OutputFormat, type RenderOptions } from '../output/index.js';
 import { serviceName } from '../ports/services.js';
 import type { ScanReport } from '../scan/types.js';
-import { setExitCode } from './exit.js';
+import { evidenceLines } from '../audit/evidence.js';
+import { ScanFailure } from '../scan/orchestrator.js';
+import { UsageError } from './errors.js';
+import { exitCode, setExitCode } from './exit.js';
 
 export interface OutputArgs {
   'output-normal'?: string;
@@ -12,12 +15,27 @@ export interface OutputArgs {
   'output-grepable'?: string;
   'output-json'?: string;
   'output-ndjson'?: string;
+  /** --evidence FILE: one JSON line per probe outcome (docs/evidence.md) */
+  evidence?: string;
   reason: boolean;
   open: boolean;
 }
 
 /** Exit status of a scan that was interrupted (Ctrl-C or SIGTERM) but wrote what it had. */
 export const EXIT_INCOMPLETE = 130;
+/** Exit status when the scan or an output failed at run time (network, capture, disk full). */
+export const EXIT_RUNTIME_FAILURE = 2;
+
+/**
+ * For a scan that stopped on a fatal engine condition (ScanFailure): says so
+ * on stderr and returns the partial report to write; rethrows anything else.
+ */
+export function partialReport(err: unknown): ScanReport {
+  if (!(err instanceof ScanFailure)) throw err;
+  process.stderr.write(`rawscan: ${err.message}; writing the results gathered so far\n`);
+  setExitCode(EXIT_RUNTIME_FAILURE);
+  return err.partial;
+}
 
 const REQUESTED: [keyof OutputArgs, OutputFormat, string][] = [
   ['output-normal', 'normal', '-oN output'],
@@ -27,18 +45,45 @@ const REQUESTED: [keyof OutputArgs, OutputFormat, string][] = [
   ['output-ndjson', 'ndjson', '--output-ndjson output'],
 ];
 
-export async function writeReports(report: ScanReport, args: OutputArgs): Promise<void> {
-  const opts: RenderOptions = {
+export function renderOptions(args: OutputArgs): RenderOptions {
+  return {
     reason: args.reason,
     openOnly: args.open,
     serviceName: (port) => serviceName(port),
   };
+}
+
+/**
+ * Writes every requested output except those in `streamed` (already written
+ * while the scan ran, e.g. the NDJSON stream); they still count as taking
+ * stdout when their file is "-".
+ */
+export async function writeReports(
+  report: ScanReport,
+  args: OutputArgs,
+  streamed: readonly (keyof OutputArgs)[] = [],
+): Promise<void> {
+  const opts = renderOptions(args);
   const files = REQUESTED.filter(([key]) => typeof args[key] === 'string');
-  if (!files.some(([key]) => args[key] === '-')) {
-    await writeOutput('-', FORMATTERS.normal.render(report, { ...opts, interactive: true }), 'output');
+  if (!files.some(([key]) => args[key] === '-') && args.evidence !== '-') {
+    await writeEach('-', FORMATTERS.normal.render(report, { ...opts, interactive: true }), 'output');
   }
   for (const [key, format, what] of files) {
-    await writeOutput(args[key] as string, FORMATTERS[format].render(report, opts), what);
+    if (streamed.includes(key)) continue;
+    await writeEach(args[key] as string, FORMATTERS[format].render(report, opts), what);
   }
-  if (report.incomplete) setExitCode(EXIT_INCOMPLETE);
+  if (args.evidence !== undefined) await writeEach(args.evidence, evidenceLines(report), '--evidence output');
+  // A run-time failure already requested explains the incompleteness: its status stays.
+  if (report.incomplete && exitCode() === 0) setExitCode(EXIT_INCOMPLETE);
+}
+
+/** One output; when it cannot be written (disk full...) that is reported and the others are still written. */
+async function writeEach(path: string, content: string | Iterable<string>, what: string): Promise<void> {
+  try {
+    await writeOutput(path, content, what);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`rawscan: ${err.message}\n`);
+    setExitCode(err.exitCode);
+  }
 }

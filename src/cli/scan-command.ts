@@ -1,29 +1,27 @@
 // The default command: `rawscan [options] TARGETS...`. Validates the options,
 // builds the target set and port list, runs a raw scan through the native
 // engine (or a connect scan without privileges) and writes the outputs.
-import { randomBytes } from 'node:crypto';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from './errors.js';
 import { canUseRawSockets } from './privilege.js';
-import {
-  customBase,
-  defineScanOptions,
-  validateScanArgs,
-  type RawScanArgs,
-  type ScanSettings,
-} from './scan-options.js';
-import { writeReports, type OutputArgs } from './outputs.js';
+import { dropForScan, planDropForProcess } from './drop-privileges.js';
+import { defineScanOptions, validateScanArgs, type RawScanArgs, type ScanSettings } from './scan-options.js';
+import { partialReport, renderOptions, writeReports, type OutputArgs } from './outputs.js';
+import { ProgressDisplay, trapInterrupts } from './progress.js';
+import { NdjsonStream } from './stream-output.js';
+import { parseSeed, runRawScan } from './raw-scan.js';
+import { closeResume, journalingVerdicts, openScanResume, type ResumeSession } from './resume.js';
 import { VERSION } from './version.js';
 import { loadTargets } from '../targets/load.js';
-import { ipToString, parseIpv4 } from '../targets/ipv4.js';
-import { lookupRoute } from '../targets/route.js';
+import { applySafeDefaults, boundedFileReader, checkScanSize } from '../targets/safety.js';
+import { systemServices } from '../ports/services.js';
+import { closeEarlyOutputs, openOutputsEarly } from '../output/write.js';
 import type { TargetSet } from '../targets/target-set.js';
 import { defaultPorts, parsePortSpec } from '../ports/spec.js';
-import { loadAddon, mapEngineError, PRIVILEGE_MESSAGE } from '../native/addon.js';
-import type { EngineConfig } from '../native/types.js';
-import { runScan } from '../scan/orchestrator.js';
+import { PRIVILEGE_MESSAGE } from '../native/addon.js';
+import type { ScanHooks } from '../scan/orchestrator.js';
 import { runConnectScan } from '../scan/connect-report.js';
-import { PROBE_KINDS, type ProbeKind, type ScanReport } from '../scan/types.js';
+import type { ScanReport } from '../scan/types.js';
 
 export interface ScanArgs extends RawScanArgs, OutputArgs {
   targets?: string[];
@@ -32,7 +30,8 @@ export interface ScanArgs extends RawScanArgs, OutputArgs {
   excludefile?: string;
   interface?: string;
   source?: string;
-  seed?: string;
+  'allow-broadcast': boolean;
+  user?: string;
   verbose: number;
 }
 
@@ -69,22 +68,65 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
   const settings = validateScanArgs(argv, privileged);
   const raw = !settings.scanTypes.includes('connect');
   if (raw && !privileged) throw new UsageError(PRIVILEGE_MESSAGE);
+  const dropPlan = planDropForProcess(argv.user);
   const ports = Array.from(argv.ports === undefined ? defaultPorts() : parsePortSpec(argv.ports));
-  const targets = await loadTargets({
+  const loaded = await loadTargets({
     specs: argv.targets ?? [],
     inputFile: argv['input-list'],
     exclude: argv.exclude === undefined ? [] : [argv.exclude],
     excludeFile: argv.excludefile,
+    readText: boundedFileReader(),
   });
+  const targets = await applySafeDefaults(loaded, argv['allow-broadcast']);
+  checkScanSize(targets.size, ports.length, settings.scanTypes.length, settings.shard?.count);
   for (const note of targets.notes) process.stderr.write(`rawscan: ${note}\n`);
+  const commandLine = ['rawscan', ...process.argv.slice(2)].join(' ');
+  const resume =
+    argv.resume === undefined
+      ? undefined
+      : await openScanResume(argv.resume, settings, targets, ports, argv.scan, argv.seed);
+  const display = raw ? ProgressDisplay.forScan(process.stderr, settings.statsEveryMs) : undefined;
+  const ndjsonPath = argv['output-ndjson'];
+  // The connect scan has no verdict hook: its NDJSON is written after the scan.
+  const stream =
+    raw && ndjsonPath !== undefined
+      ? await NdjsonStream.open(
+          ndjsonPath,
+          {
+            version: VERSION,
+            args: commandLine,
+            scanTypes: settings.scanTypes,
+            ports,
+            startTime: Date.now(),
+          },
+          targets,
+          renderOptions(argv),
+          () => display?.clear(),
+        )
+      : undefined;
+  const verdict = resume ? journalingVerdicts(resume, stream?.port) : stream?.port;
+  const hooks: ScanHooks = { progress: display && ((p) => display.update(p)), verdict };
+  // Everything the scan reads or writes is open before the privilege drop.
+  systemServices();
+  await openOutputsEarly(earlyOutputs(argv, stream !== undefined));
+  const drop = () => dropForScan(dropPlan, argv.verbose);
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const releaseSignals = trapInterrupts(abort, display);
   try {
-    const commandLine = ['rawscan', ...process.argv.slice(2)].join(' ');
+    if (!raw) drop(); // a raw scan drops once its engine is open
     const report = raw
-      ? await rawScan(argv, settings, targets, ports, abort.signal, commandLine)
+      ? await rawScan(
+          argv,
+          settings,
+          targets,
+          ports,
+          abort.signal,
+          commandLine,
+          hooks,
+          display?.periodMs,
+          resume,
+          drop,
+        ).catch(partialReport)
       : await runConnectScan(targets, ports, {
           timing: settings.timing,
           maxRetries: settings.maxRetries,
@@ -93,11 +135,32 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
           version: VERSION,
           verbose: argv.verbose,
         });
-    await writeReports(report, argv);
+    display?.clear();
+    await stream?.finish(report);
+    await writeReports(report, argv, stream ? ['output-ndjson'] : []);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (resume) await closeResume(resume);
+    display?.clear();
+    await stream?.close();
+    await closeEarlyOutputs();
+    releaseSignals();
   }
+}
+
+const EARLY_OUTPUTS: [keyof OutputArgs, string][] = [
+  ['output-normal', '-oN output'],
+  ['output-xml', '-oX output'],
+  ['output-grepable', '-oG output'],
+  ['output-json', '-oJ output'],
+  ['output-ndjson', '--output-ndjson output'],
+  ['evidence', '--evidence output'],
+];
+
+/** The files writeReports will write (a streamed NDJSON file is open already). */
+function earlyOutputs(argv: ScanArgs, ndjsonStreamed: boolean): { path: string; what: string }[] {
+  return EARLY_OUTPUTS.filter(([key]) => typeof argv[key] === 'string')
+    .filter(([key]) => !(ndjsonStreamed && key === 'output-ndjson'))
+    .map(([key, what]) => ({ path: argv[key] as string, what }));
 }
 
 async function rawScan(
@@ -107,47 +170,25 @@ async function rawScan(
   ports: number[],
   signal: AbortSignal,
   commandLine: string,
+  hooks: ScanHooks,
+  progressMs: number | undefined,
+  resume: ResumeSession | undefined,
+  afterOpen: () => void,
 ): Promise<ScanReport> {
-  const route = await lookupRoute(ipToString(targets.at(0)), { device: argv.interface, source: argv.source });
-  const kinds = settings.scanTypes as ProbeKind[];
-  const addon = loadAddon();
-  const config: EngineConfig = {
-    device: route.device,
-    sourceAddress: parseIpv4(route.source)!,
-    // Ephemeral-range ports by default, away from the kernel's own connections.
-    sourcePortBase: settings.sourcePort ?? 40000 + Math.floor(Math.random() * 20000),
-    key: randomBytes(16),
-    kinds: kinds.map((k) => PROBE_KINDS.indexOf(k)),
-    ttl: settings.ttl,
-    dataLength: settings.dataLength,
-    badsum: settings.badsum,
-    customFlags: settings.customFlags,
-    customBase: PROBE_KINDS.indexOf(customBase(argv.scan) as ProbeKind),
-    ratePps: 0,
-  };
-  const engine = addon.createEngine(config);
-  try {
-    engine.open();
-  } catch (err) {
-    throw mapEngineError(err, route.device);
-  }
-  return runScan({ targets, ports, scanTypes: kinds }, engine, {
-    clock: () => addon.monotonicMs(),
-    template: settings.timing,
-    minRate: settings.minRate,
-    maxRate: settings.maxRate,
-    maxRetries: settings.maxRetries,
-    seed: argv.seed === undefined ? undefined : parseSeed(argv.seed),
+  return runRawScan({
+    targets,
+    ports,
+    settings,
+    requestedScans: argv.scan,
+    device: argv.interface,
+    source: argv.source,
+    seed: resume?.seed ?? (argv.seed === undefined ? undefined : parseSeed(argv.seed)),
+    decided: resume?.decided,
     signal,
-    verbose: argv.verbose,
     commandLine,
-    version: VERSION,
+    verbose: argv.verbose,
+    hooks,
+    progressMs,
+    afterOpen,
   });
-}
-
-function parseSeed(text: string): bigint {
-  if (!/^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(text) || BigInt(text) >= 2n ** 64n) {
-    throw new UsageError(`--seed ${text} is not a number: use a decimal or 0x-hex number below 2^64`);
-  }
-  return BigInt(text);
 }

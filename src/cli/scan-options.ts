@@ -2,9 +2,19 @@
 // plain ScanSettings object. Pure: no I/O, so every rule is unit-tested.
 import type { Argv } from 'yargs';
 import { UsageError } from './errors.js';
+import { DEFAULT_USER } from './privilege.js';
 import type { ScanType } from '../scan/types.js';
+import { parseShard, type Shard } from '../scan/permutation.js';
+import { parseDuration } from './progress.js';
 
 export const SCAN_CHOICES = ['syn', 'fin', 'null', 'xmas', 'ack', 'window', 'maimon', 'connect'] as const;
+
+/** --shard K/N: N at most 2^16 */
+export const MAX_SHARDS = 2 ** 16;
+
+/** Highest --min-rate/--max-rate without --unsafe-rate, probes per second; and with it. */
+export const MAX_SAFE_RATE = 1_000_000;
+export const MAX_RATE = 100_000_000;
 
 const TIMING_NAMES = ['paranoid', 'sneaky', 'polite', 'normal', 'aggressive', 'insane'] as const;
 
@@ -53,6 +63,18 @@ export function defineScanOptions<T>(y: Argv<T>) {
       group: 'Targets:',
     })
     .option('excludefile', { type: 'string', describe: 'file of targets to leave out', group: 'Targets:' })
+    .option('allow-broadcast', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'also scan broadcast, multicast and reserved addresses (0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, local network/broadcast addresses), skipped by default',
+      group: 'Targets:',
+    })
+    .option('user', {
+      type: 'string',
+      describe: `started as root: the user the scan runs as once its socket and files are open (default ${DEFAULT_USER})`,
+      group: 'Scan:',
+    })
     .option('timing', {
       alias: 'T',
       type: 'string',
@@ -66,7 +88,13 @@ export function defineScanOptions<T>(y: Argv<T>) {
     })
     .option('max-rate', {
       type: 'number',
-      describe: 'send at most this many probes per second',
+      describe: `send at most this many probes per second (up to ${MAX_SAFE_RATE} without --unsafe-rate)`,
+      group: 'Timing:',
+    })
+    .option('unsafe-rate', {
+      type: 'boolean',
+      default: false,
+      describe: `allow --min-rate/--max-rate above ${MAX_SAFE_RATE} probes per second`,
       group: 'Timing:',
     })
     .option('max-retries', {
@@ -115,6 +143,11 @@ export function defineScanOptions<T>(y: Argv<T>) {
       describe: 'FILE: one JSON line per port result, streamed',
       group: 'Output:',
     })
+    .option('evidence', {
+      type: 'string',
+      describe: 'FILE: one JSON line per probe outcome with its reply (docs/evidence.md)',
+      group: 'Output:',
+    })
     .option('reason', {
       type: 'boolean',
       default: false,
@@ -133,10 +166,27 @@ export function defineScanOptions<T>(y: Argv<T>) {
       describe: 'more output (-vv for more)',
       group: 'Output:',
     })
+    .option('resume', {
+      type: 'string',
+      describe:
+        'FILE: journal of this scan; if FILE holds one, continue it without probing again what it answered (same command)',
+      group: 'Scan:',
+    })
     .option('seed', {
       type: 'string',
       describe: 'seed of the probe order (same seed, same order)',
       group: 'Scan:',
+    })
+    .option('shard', {
+      type: 'string',
+      describe:
+        'K/N: scan only the K-th of N parts of the probes (same --seed on all N machines; then rawscan merge)',
+      group: 'Scan:',
+    })
+    .option('stats-every', {
+      type: 'string',
+      describe: 'print a progress line this often, even when stderr is not a terminal (10s, 500ms, 2m)',
+      group: 'Output:',
     });
 }
 
@@ -148,11 +198,17 @@ export interface RawScanArgs {
   timing?: string;
   'min-rate'?: number;
   'max-rate'?: number;
+  'unsafe-rate'?: boolean;
   'max-retries'?: number;
   'source-port'?: number;
   ttl?: number;
   'data-length'?: number;
   badsum?: boolean;
+  seed?: string;
+  shard?: string;
+  'stats-every'?: string;
+  /** --resume FILE (src/cli/resume.ts) */
+  resume?: string;
 }
 
 export interface ScanSettings {
@@ -166,12 +222,22 @@ export interface ScanSettings {
   dataLength: number;
   badsum: boolean;
   customFlags: number;
+  /** --shard K/N; absent for the whole scan */
+  shard?: Shard;
+  /** --stats-every, ms */
+  statsEveryMs?: number;
 }
 
 function checkInt(name: string, v: number | undefined, lo: number, hi: number, fix: string): void {
   if (v === undefined) return;
   if (!Number.isInteger(v) || v < lo || v > hi) {
-    throw new UsageError(`${name} ${v} is out of range: ${fix}`);
+    // yargs hands NaN for a non-number and an array for a repeated option.
+    const problem = Array.isArray(v)
+      ? `is given more than once (${v.join(', ')})`
+      : Number.isNaN(v)
+        ? 'needs a number'
+        : `${v} is out of range`;
+    throw new UsageError(`${name} ${problem}: ${fix}`);
   }
 }
 
@@ -216,8 +282,12 @@ export function parseScanFlags(spec: string): number {
 }
 
 export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSettings {
-  checkInt('--min-rate', a['min-rate'], 1, 100_000_000, 'give a positive number of probes per second');
-  checkInt('--max-rate', a['max-rate'], 1, 100_000_000, 'give a positive number of probes per second');
+  const rateCap = a['unsafe-rate'] ? MAX_RATE : MAX_SAFE_RATE;
+  const rateFix = a['unsafe-rate']
+    ? `give a number of probes per second from 1 to ${MAX_RATE}`
+    : `give a number of probes per second from 1 to ${MAX_SAFE_RATE}, or add --unsafe-rate to go up to ${MAX_RATE}`;
+  checkInt('--min-rate', a['min-rate'], 1, rateCap, rateFix);
+  checkInt('--max-rate', a['max-rate'], 1, rateCap, rateFix);
   if (a['min-rate'] !== undefined && a['max-rate'] !== undefined && a['min-rate'] > a['max-rate']) {
     throw new UsageError(
       `--min-rate ${a['min-rate']} is above --max-rate ${a['max-rate']}: lower one of them`,
@@ -258,7 +328,29 @@ export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSetti
     dataLength: a['data-length'] ?? 0,
     badsum: a.badsum ?? false,
     customFlags,
+    shard: a.shard === undefined ? undefined : validateShard(a, scanTypes),
+    statsEveryMs:
+      a['stats-every'] === undefined ? undefined : parseDuration(a['stats-every'], '--stats-every'),
   };
+}
+
+/** Shards partition the permuted probe space only when every shard uses the same seed. */
+function validateShard(a: RawScanArgs, scanTypes: ScanType[]): Shard {
+  const shard = parseShard(a.shard!);
+  if (shard.count > MAX_SHARDS) {
+    throw new UsageError(`--shard ${a.shard}: at most ${MAX_SHARDS} shards; use a smaller N`);
+  }
+  if (a.seed === undefined) {
+    throw new UsageError(
+      `--shard ${a.shard} needs --seed: give every shard the same --seed (e.g. --seed 42) so that the ${shard.count} shards split one probe order`,
+    );
+  }
+  if (scanTypes.includes('connect')) {
+    throw new UsageError(
+      '--shard needs a raw scan type (-sS, -sF, ...): the connect scan (-sT) is not sharded',
+    );
+  }
+  return shard;
 }
 
 /** For --scanflags, the scan type whose rules classify the replies. */

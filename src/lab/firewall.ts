@@ -7,13 +7,28 @@ import type { PortBehaviour } from './types.js';
 
 export const LAB_TABLE = 'rawscan_lab';
 
-/** What nftables does to a TCP packet to a port of each filtered behaviour. */
-const VERDICTS: Partial<Record<PortBehaviour, { set: string; verdict: string }>> = {
-  drop: { set: 'drop_ports', verdict: 'drop' },
-  'reject-port': { set: 'reject_port_ports', verdict: 'reject with icmp port-unreachable' },
-  'reject-admin': { set: 'reject_admin_ports', verdict: 'reject with icmp admin-prohibited' },
-  'reject-host': { set: 'reject_host_ports', verdict: 'reject with icmp host-prohibited' },
-  reset: { set: 'reset_ports', verdict: 'reject with tcp reset' },
+/**
+ * What nftables does to a TCP packet to a port of each filtered behaviour: the
+ * rules (after `tcp dport @set`) in order. 'stateful' and 'drop-syn' are the two
+ * kinds of filter that SYN and ACK results tell apart (src/audit/stateful.ts).
+ */
+const VERDICTS: Partial<Record<PortBehaviour, { set: string; rules: string[] }>> = {
+  drop: { set: 'drop_ports', rules: ['counter drop'] },
+  'reject-port': { set: 'reject_port_ports', rules: ['counter reject with icmp port-unreachable'] },
+  'reject-admin': { set: 'reject_admin_ports', rules: ['counter reject with icmp admin-prohibited'] },
+  'reject-host': { set: 'reject_host_ports', rules: ['counter reject with icmp host-prohibited'] },
+  reset: { set: 'reset_ports', rules: ['counter reject with tcp reset'] },
+  // New connections only through a SYN; then the connection's packets; nothing else.
+  stateful: {
+    set: 'stateful_ports',
+    rules: [
+      'ct state established,related counter accept',
+      'ct state new tcp flags & (syn | ack) == syn counter accept',
+      'counter drop',
+    ],
+  },
+  // A stateless rule on the flags of each packet alone.
+  'drop-syn': { set: 'drop_syn_ports', rules: ['tcp flags & (syn | ack) == syn counter drop'] },
 };
 
 export interface FirewallSpec {
@@ -28,11 +43,11 @@ export interface FirewallSpec {
 export function renderRuleset(spec: FirewallSpec): string | undefined {
   const sets: string[] = [];
   const rules: string[] = [];
-  for (const [behaviour, { set, verdict }] of Object.entries(VERDICTS)) {
+  for (const [behaviour, { set, rules: verdicts }] of Object.entries(VERDICTS)) {
     const ports = [...spec.ports].filter(([, b]) => b === behaviour).map(([port]) => port);
     if (ports.length === 0) continue;
     sets.push(`  set ${set} { type inet_service; elements = { ${ports.sort((a, b) => a - b).join(', ')} } }`);
-    rules.push(`    tcp dport @${set} counter ${verdict}`);
+    for (const verdict of verdicts) rules.push(`    tcp dport @${set} ${verdict}`);
   }
   const chains: string[] = [];
   if (rules.length > 0) {

@@ -33,7 +33,7 @@ export async function createLab(opts: LabOptions = {}): Promise<Lab> {
   if (!(lossPercent >= 0 && lossPercent <= 100)) {
     throw new UsageError(`lab loss ${lossPercent} is invalid: give a percentage from 0 to 100`);
   }
-  const openPorts = [...ports].filter(([, b]) => b === 'open').map(([port]) => port);
+  const openPorts = [...ports].filter(([, b]) => b === 'open' || b === 'stateful').map(([port]) => port);
   const listener = openPorts.length > 0 ? listenerScript() : undefined;
   const names = labNames(opts.name === undefined ? generateLabName() : checkLabName(opts.name));
   const taken = (await listNamespaces()).filter((ns) => ns === names.scannerNs || ns === names.targetNs);

@@ -34,6 +34,8 @@ export const PORT_BEHAVIOURS: readonly PortBehaviour[] = [
   'reject-admin',
   'reject-host',
   'reset',
+  'stateful',
+  'drop-syn',
 ];
 
 const MAX_PORT = 65535;

@@ -10,7 +10,9 @@ export type PortBehaviour =
   | 'reject-port' // nftables rejects with ICMP port-unreachable (3/3)
   | 'reject-admin' // ICMP admin-prohibited (3/13)
   | 'reject-host' // ICMP host-prohibited (3/10)
-  | 'reset'; //      nftables rejects with a TCP reset
+  | 'reset' //       nftables rejects with a TCP reset
+  | 'stateful' //    a listener behind a stateful filter: only a SYN opens a connection, other new packets are dropped
+  | 'drop-syn'; //   no listener, behind a stateless filter that drops SYNs (SYN without ACK) only
 
 export interface LabOptions {
   /** lab name, 1-6 lowercase letters or digits; default generated from the pid and randomness (see names.ts) */
@@ -60,21 +62,29 @@ export interface Lab {
 /** The state nmap (and rawscan) must report for a port with this behaviour. */
 export function expectedState(scan: ScanType, b: PortBehaviour): PortState {
   const rejected = b === 'reject-port' || b === 'reject-admin' || b === 'reject-host';
+  // What reaches the host's TCP stack: everything but SYNs under drop-syn, only SYNs under stateful.
+  const reset = b === 'closed' || b === 'reset' || b === 'drop-syn';
   switch (scan) {
     case 'syn':
     case 'connect':
-      return b === 'open' ? 'open' : b === 'closed' || b === 'reset' ? 'closed' : 'filtered';
+      return b === 'open' || b === 'stateful'
+        ? 'open'
+        : b === 'closed' || b === 'reset'
+          ? 'closed'
+          : 'filtered';
     case 'fin':
     case 'null':
     case 'xmas':
-    case 'maimon':
       // Linux answers RST to these on closed ports and ignores them on open ones.
-      return b === 'closed' || b === 'reset' ? 'closed' : rejected ? 'filtered' : 'open|filtered';
+      return reset ? 'closed' : rejected ? 'filtered' : 'open|filtered';
+    case 'maimon':
+      // FIN/ACK: Linux answers RST on open ports too (an ACK to a listener), as nmap reports.
+      return reset || b === 'open' ? 'closed' : rejected ? 'filtered' : 'open|filtered';
     case 'ack':
-      return b === 'open' || b === 'closed' || b === 'reset' ? 'unfiltered' : 'filtered';
+      return b === 'open' || reset ? 'unfiltered' : 'filtered';
     case 'window':
       // Linux RSTs carry window 0: closed, even for open ports (as nmap reports).
-      return b === 'open' || b === 'closed' || b === 'reset' ? 'closed' : 'filtered';
+      return b === 'open' || reset ? 'closed' : 'filtered';
     case 'custom':
       throw new Error('expectedState: custom scans depend on the flags; compute per case');
   }

@@ -14,8 +14,11 @@ import type { HostResult, PortResult, PortState, ScanReport, ScanStats, ScanType
 import { PORT_STATES } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
 import { OPEN_ONLY_STATES, hostLiveness, hostsUp, portRanges } from './port-view.js';
+import { hostBaseline, middleboxFlags, type HostBaseline, type MiddleboxFlag } from '../audit/middlebox.js';
+import { hostFilterRanges, type FilterRange } from '../audit/stateful.js';
 
-export const JSON_FORMAT_VERSION = 1;
+/** 2: hosts gained baseline and filtering, ports gained middlebox */
+export const JSON_FORMAT_VERSION = 2;
 
 /** The scan's fields, shared by the JSON document and the NDJSON header/footer. */
 export interface JsonScanInfo {
@@ -37,6 +40,8 @@ export interface JsonPort {
   reasonTtl: number;
   service?: string;
   evidence?: NonNullable<PortResult['evidence']>;
+  /** the reply claims the target's address but differs from the host's baseline (src/audit/middlebox.ts) */
+  middlebox?: MiddleboxFlag;
 }
 
 export interface JsonHost {
@@ -49,6 +54,10 @@ export interface JsonHost {
   endTime?: string;
   /** per scan type, per state: number of ports, including those --open leaves out */
   stateCounts: Partial<Record<ScanType, Partial<Record<PortState, number>>>>;
+  /** the TTL and RST window of the host's own replies, when it answered over TCP */
+  baseline?: HostBaseline;
+  /** SYN vs ACK labels per port range, when the scan had both (src/audit/stateful.ts) */
+  filtering?: FilterRange[];
 }
 
 export const jsonFormatter: Formatter = {
@@ -68,7 +77,8 @@ export const jsonFormatter: Formatter = {
     yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "hosts": [\n');
     const last = report.hosts.length - 1;
     for (const [i, host] of report.hosts.entries()) {
-      const ports = host.ports.filter((p) => keepPort(p, opts)).map((p) => jsonPort(p, opts));
+      const { flags } = middleboxFlags(host);
+      const ports = host.ports.filter((p) => keepPort(p, opts)).map((p) => jsonPort(p, opts, flags.get(p)));
       yield `    ${JSON.stringify({ ...jsonHost(host), ports })}${i === last ? '' : ','}\n`;
     }
     yield '  ]\n}\n';
@@ -102,6 +112,8 @@ export function jsonHost(host: HostResult): JsonHost {
     ]);
     stateCounts[scan as ScanType] = Object.fromEntries(ordered);
   }
+  const { ttl, ttlFrom, resetWindow } = hostBaseline(host);
+  const filtering = hostFilterRanges(host);
   return {
     address: host.address,
     hostname: host.hostname,
@@ -110,6 +122,8 @@ export function jsonHost(host: HostResult): JsonHost {
     startTime: host.startTime === undefined ? undefined : iso(host.startTime),
     endTime: host.endTime === undefined ? undefined : iso(host.endTime),
     stateCounts,
+    baseline: ttl === undefined && resetWindow === undefined ? undefined : { ttl, ttlFrom, resetWindow },
+    filtering: filtering.length > 0 ? filtering : undefined,
   };
 }
 
@@ -117,7 +131,7 @@ export function keepPort(p: PortResult, opts: RenderOptions): boolean {
   return opts.openOnly !== true || OPEN_ONLY_STATES.has(p.state);
 }
 
-export function jsonPort(p: PortResult, opts: RenderOptions): JsonPort {
+export function jsonPort(p: PortResult, opts: RenderOptions, middlebox?: MiddleboxFlag): JsonPort {
   return {
     port: p.port,
     protocol: p.protocol,
@@ -127,6 +141,7 @@ export function jsonPort(p: PortResult, opts: RenderOptions): JsonPort {
     reasonTtl: p.reasonTtl,
     service: p.service ?? opts.serviceName?.(p.port, p.protocol),
     evidence: p.evidence && jsonEvidence(p.evidence),
+    middlebox,
   };
 }
 

@@ -24,14 +24,16 @@ import {
   jsonSummary,
   keepPort,
 } from './json.js';
+import { middleboxFlags, type MiddleboxFlag } from '../audit/middlebox.js';
 
 export const ndjsonFormatter: Formatter = {
   name: 'ndjson',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
     yield ndjsonHeader(report);
     for (const host of report.hosts) {
+      const { flags } = middleboxFlags(host);
       let lines = '';
-      for (const p of host.ports) if (keepPort(p, opts)) lines += ndjsonPort(host, p, opts);
+      for (const p of host.ports) if (keepPort(p, opts)) lines += ndjsonPort(host, p, opts, flags.get(p));
       yield lines + ndjsonHost(host);
     }
     yield ndjsonFooter(report);
@@ -49,12 +51,19 @@ export function ndjsonHeader(
   });
 }
 
+/** middlebox: the port's flag, known once its host is complete (not while streaming) */
 export function ndjsonPort(
   host: Pick<HostResult, 'address' | 'hostname'>,
   p: PortResult,
   opts: RenderOptions = {},
+  middlebox?: MiddleboxFlag,
 ): string {
-  return line({ type: 'port', address: host.address, hostname: host.hostname, ...jsonPort(p, opts) });
+  return line({
+    type: 'port',
+    address: host.address,
+    hostname: host.hostname,
+    ...jsonPort(p, opts, middlebox),
+  });
 }
 
 export function ndjsonHost(host: HostResult): string {

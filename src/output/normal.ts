@@ -15,8 +15,9 @@
 // unfiltered. A report with several scan types gets one section per type under
 // each host, headed by nmap's name for the scan ("FIN Scan:"). A host that
 // answered nothing is reported as such, not as up: rawscan does no host
-// discovery. report.stats.notes and an incomplete scan are printed before the
-// final line.
+// discovery. Under the tables, a host may get rawscan's short filter section
+// (filterLines). report.stats.notes and an incomplete scan are printed before
+// the final line.
 
 import type { HostResult, ScanReport } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
@@ -32,6 +33,8 @@ import {
   serviceOf,
 } from './port-view.js';
 import { ctime, shortStamp, twoSignificant } from './time.js';
+import { describeFlag, middleboxFlags } from '../audit/middlebox.js';
+import { hostFilterRanges } from '../audit/stateful.js';
 
 export const normalFormatter: Formatter = {
   name: 'normal',
@@ -60,6 +63,7 @@ function hostReport(host: HostResult, report: ScanReport, opts: RenderOptions): 
     if (headed) lines.push('', `${SCAN_LABELS[section.scan]}:`);
     lines.push(...sectionLines(section, host, name, headed, opts));
   }
+  lines.push(...filterLines(host));
   lines.push('');
   return lines.map((line) => `${line}\n`).join('');
 }
@@ -70,6 +74,32 @@ function hostStatusLine(host: HostResult, opts: RenderOptions): string {
   const received = opts.reason && live.evidence ? `, received ${reasonText(host, live.evidence)}` : '';
   const latency = live.latencyMs === undefined ? '' : ` (${twoSignificant(live.latencyMs / 1000)}s latency)`;
   return `Host is up${received}${latency}.`;
+}
+
+/**
+ * rawscan's own short section, under the tables: the SYN-vs-ACK filter labels
+ * (src/audit/stateful.ts) and the replies a middlebox likely forged
+ * (src/audit/middlebox.ts); nothing when there are neither.
+ */
+function filterLines(host: HostResult): string[] {
+  const FLAGS_SHOWN = 25;
+  const lines: string[] = [];
+  const ranges = hostFilterRanges(host);
+  if (ranges.length > 0) {
+    lines.push('', `Filtering (SYN vs ACK): ${ranges.map((r) => `${r.label} ${r.ports}`).join('; ')}`);
+  }
+  const { baseline, flags } = middleboxFlags(host);
+  if (flags.size > 0) {
+    const own = [`ttl ${baseline.ttl}`];
+    if (baseline.resetWindow !== undefined) own.push(`RST window ${baseline.resetWindow}`);
+    lines.push('', `Replies likely forged by a middlebox (the host's own: ${own.join(', ')}):`);
+    const shown = [...flags].slice(0, FLAGS_SHOWN);
+    for (const [p, flag] of shown)
+      lines.push(`  ${p.port}/${p.protocol} ${p.scan} ${p.reason}: ${describeFlag(flag)}`);
+    if (flags.size > shown.length)
+      lines.push(`  ... and ${flags.size - shown.length} more (all in -oJ and --evidence)`);
+  }
+  return lines;
 }
 
 /** nmap puts a blank line above the table when no "Not shown" line is there; a heading replaces it. */

@@ -1,8 +1,12 @@
 // Writes a rendered document to a file or, for "-", to standard output,
 // streaming the formatter's chunks with back-pressure so a huge report is never
-// held as one string.
+// held as one string. Output files never follow a symbolic link that belongs
+// to another user (who could point it at any file the scanner may write), and
+// can be opened before the scan (openOutputsEarly), while rawscan still runs
+// as the user who started it.
 
-import { open } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { UsageError } from '../cli/errors.js';
 
@@ -22,12 +26,8 @@ export async function writeOutput(
 ): Promise<void> {
   const chunks = typeof content === 'string' ? [content] : content;
   if (path === '-') return writeStdout(chunks);
-  let file: FileHandle;
-  try {
-    file = await open(path, 'w');
-  } catch (err) {
-    throw fileError(err, path, what);
-  }
+  const file = openedEarly.get(path) ?? (await openOutputFile(path, what));
+  openedEarly.delete(path);
   try {
     await writeBatches(chunks, async (text) => {
       await file.write(text, null, 'utf8');
@@ -36,6 +36,61 @@ export async function writeOutput(
     throw fileError(err, path, what);
   } finally {
     await file.close();
+  }
+}
+
+/** Files opened by openOutputsEarly, by path, until writeOutput writes them. */
+const openedEarly = new Map<string, FileHandle>();
+
+/**
+ * Opens output files (not "-") before the scan, as nmap does: an unwritable
+ * path fails before any probe is sent, and the user rawscan drops to never
+ * needs write access to them. writeOutput writes through these handles.
+ */
+export async function openOutputsEarly(outputs: { path: string; what: string }[]): Promise<void> {
+  for (const { path, what } of outputs) {
+    if (path !== '-' && !openedEarly.has(path)) openedEarly.set(path, await openOutputFile(path, what));
+  }
+}
+
+/** Closes early-opened files that were never written (the scan failed). */
+export async function closeEarlyOutputs(): Promise<void> {
+  const files = [...openedEarly.values()];
+  openedEarly.clear();
+  await Promise.all(files.map((file) => file.close()));
+}
+
+/**
+ * Opens path for writing, created (mode 0666 & ~umask) or truncated. A
+ * symbolic link as last component is followed only when it belongs to the
+ * effective user or to root; otherwise, and when a link appears between the
+ * check and the open (O_NOFOLLOW), a UsageError.
+ */
+export async function openOutputFile(path: string, what = 'output'): Promise<FileHandle> {
+  let link: Stats | undefined;
+  try {
+    const stats = await lstat(path);
+    if (stats.isSymbolicLink()) link = stats;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fileError(err, path, what);
+  }
+  const euid = process.geteuid?.() ?? 0;
+  if (link !== undefined && link.uid !== euid && link.uid !== 0) {
+    throw new UsageError(
+      `refusing to write ${what} through '${path}': it is a symbolic link owned by another user ` +
+        `(uid ${link.uid}), who could point it at any file; remove the link or write elsewhere`,
+    );
+  }
+  const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants;
+  try {
+    return await open(path, O_WRONLY | O_CREAT | O_TRUNC | (link ? 0 : O_NOFOLLOW), 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP' && link === undefined) {
+      throw new UsageError(
+        `refusing to write ${what} to '${path}': it became a symbolic link while rawscan opened it`,
+      );
+    }
+    throw fileError(err, path, what);
   }
 }
 
@@ -78,6 +133,13 @@ function fileError(err: unknown, path: string, what: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === undefined) return err as Error;
   const why = (err as Error).message;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    // Exit status 2: a run-time failure, not bad input (src/cli/outputs.ts EXIT_RUNTIME_FAILURE).
+    return new UsageError(
+      `disk full writing ${what} to '${path}' (${why}): the file is incomplete; free space or write it elsewhere`,
+      2,
+    );
+  }
   return new UsageError(
     `cannot write ${what} to '${path}' (${why}): give a writable file in an existing directory, or '-' for standard output`,
   );

@@ -1,4 +1,4 @@
-// rawscan's JSON document (-oJ, src/output/json.ts, formatVersion 1) → ScanReport.
+// rawscan's JSON document (-oJ, src/output/json.ts, formatVersion 1 or 2) → ScanReport.
 // Every field that a diff or merge relies on is checked; an error names the
 // file and the field ("hosts[2].ports[7].state") and, for top-level fields and
 // syntax errors, the line.
@@ -9,8 +9,11 @@ import { PORT_STATES, PROBE_KINDS, REASONS } from '../scan/types.js';
 import { parseRanges } from './ranges.js';
 import type { ScanResult } from './types.js';
 
-/** the formatVersion this reader understands (src/output/json.ts JSON_FORMAT_VERSION) */
-const READABLE_VERSION = 1;
+/**
+ * the newest formatVersion this reader understands (src/output/json.ts JSON_FORMAT_VERSION);
+ * older ones read too: 2 only added fields this reader does not need (baseline, filtering, middlebox)
+ */
+const READABLE_VERSION = 2;
 const SCAN_TYPES: readonly string[] = [...PROBE_KINDS, 'connect'];
 const EVIDENCE_FIELDS = [
   'ttl',

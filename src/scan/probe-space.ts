@@ -4,7 +4,14 @@
 // type). The permutation shuffles this space; nothing here allocates per probe.
 import { UsageError } from '../cli/errors.js';
 import { MAX_PERMUTATION_SIZE } from './permutation.js';
-import { PROBE_KINDS, type ProbeKind, type ScanPlan, type TargetList } from './types.js';
+import {
+  PROBE_KINDS,
+  SILENT_STATE,
+  type PortState,
+  type ProbeKind,
+  type ScanPlan,
+  type TargetList,
+} from './types.js';
 
 /** Probe kinds per scan: slot fits 3 bits on the engine side (native/probe/judge.h kMaxSlots). */
 export const MAX_SLOTS = 8;
@@ -16,6 +23,8 @@ export class ProbeSpace {
   readonly kinds: readonly ProbeKind[];
   /** kind ordinal (PROBE_KINDS index) -> slot, -1 if not scanned */
   readonly slotOfKind = new Int8Array(PROBE_KINDS.length).fill(-1);
+  /** per slot: the state of a probe that no try got an answer for */
+  readonly silentStates: readonly PortState[];
   readonly size: number;
   private readonly perTarget: number;
 
@@ -37,6 +46,9 @@ export class ProbeSpace {
       if (this.slotOfKind[ordinal] >= 0) throw new UsageError(`scan type "${kind}" is given twice`);
       this.slotOfKind[ordinal] = slot;
     });
+    // A custom probe's silence means what its base kind's silence means (nmap's --scanflags).
+    const base = plan.customBase === undefined || plan.customBase === 'custom' ? 'syn' : plan.customBase;
+    this.silentStates = this.kinds.map((kind) => SILENT_STATE[kind === 'custom' ? base : kind]);
     this.perTarget = this.ports.length * this.kinds.length;
     this.size = plan.targets.size * this.perTarget;
     if (this.size > MAX_PERMUTATION_SIZE) {

@@ -50,7 +50,11 @@ export const NMAP_SCAN_NAMES: Record<ScanType, string> = {
   connect: 'connect',
 };
 
-/** The state of a port whose probes all went unanswered, per scan type. */
+/**
+ * The state of a port whose probes all went unanswered, per scan type. A custom
+ * probe takes its base kind's (ScanPlan.customBase, ProbeSpace.silentStates);
+ * the 'custom' entry is that of the default base, SYN.
+ */
 export const SILENT_STATE: Record<ScanType, PortState> = {
   syn: 'filtered',
   fin: 'open|filtered',
@@ -171,4 +175,9 @@ export interface ScanPlan {
   ports: number[];
   /** probe kinds in slot order: the same order as EngineConfig.kinds */
   scanTypes: ProbeKind[];
+  /**
+   * For a 'custom' slot (--scanflags): the kind whose rules classify its replies
+   * (EngineConfig.customBase), and so whose SILENT_STATE a silent probe gets. Default 'syn'.
+   */
+  customBase?: ProbeKind;
 }

@@ -25,6 +25,8 @@ const REASON: Record<PortBehaviour, string> = {
   'reject-port': 'port-unreach',
   'reject-admin': 'admin-prohibited',
   'reject-host': 'host-prohibited',
+  stateful: 'syn-ack',
+  'drop-syn': 'no-response',
 };
 
 const FAST = ['--max-retries', '0', '--min-rate', '3000'];

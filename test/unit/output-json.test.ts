@@ -57,7 +57,7 @@ describe('JSON document', () => {
     const doc = jsonOf(firewallAudit);
     expect(doc).toMatchObject({
       format: 'rawscan-report',
-      formatVersion: 1,
+      formatVersion: 2,
       scanner: { name: 'rawscan', version: '0.1.0' },
       ports: { tcp: '1-100,443,8080' },
       portCount: 102,

@@ -154,8 +154,8 @@ describe('readResult: errors name the file and the line or field', () => {
     ],
     [
       'a newer JSON version',
-      json.replace('"formatVersion": 1', '"formatVersion": 2'),
-      'field formatVersion (line 3) 2 is not one this rawscan reads (1)',
+      json.replace('"formatVersion": 2', '"formatVersion": 3'),
+      'field formatVersion (line 3) 3 is not one this rawscan reads (2)',
     ],
     ['NDJSON', render('json', firewallAudit).replace(/^\{/, '{"type":"header",'), 'NDJSON stream'],
     [

@@ -1,0 +1,100 @@
+// One raw scan through the native engine, as the scan and audit commands run
+// it: route lookup, engine configuration from validated ScanSettings, open
+// (privilege and device errors mapped to UsageError), then runScan.
+import { randomBytes } from 'node:crypto';
+import { UsageError } from './errors.js';
+import { customBase, type ScanSettings } from './scan-options.js';
+import { VERSION } from './version.js';
+import { loadAddon, mapEngineError } from '../native/addon.js';
+import type { EngineConfig } from '../native/types.js';
+import { runScan, type ScanHooks } from '../scan/orchestrator.js';
+import type { DecidedProbe } from '../scan/resume.js';
+import { PROBE_KINDS, type ProbeKind, type ScanReport, type TargetList } from '../scan/types.js';
+import { ipToString, parseIpv4 } from '../targets/ipv4.js';
+import { lookupRoute } from '../targets/route.js';
+
+export interface RawScanRequest {
+  targets: TargetList;
+  ports: number[];
+  /** validated options; settings.scanTypes must all be raw probe kinds */
+  settings: ScanSettings;
+  /** the -s types as given (--scan), whose first raw one is --scanflags' base kind */
+  requestedScans?: readonly string[];
+  /** -e and -S; the route to the first target decides what is absent */
+  device?: string;
+  source?: string;
+  /** --seed, already parsed (parseSeed) */
+  seed?: bigint;
+  signal?: AbortSignal;
+  /** the command line as typed (ScanReport.args) */
+  commandLine: string;
+  verbose: number;
+  hooks?: ScanHooks;
+  /** period of hooks.progress, ms */
+  progressMs?: number;
+  /** probes decided by an earlier run (--resume, src/cli/resume.ts) */
+  decided?: Iterable<DecidedProbe>;
+  /**
+   * Runs once the engine holds its raw socket and capture, before it starts
+   * (before any packet is parsed): the privilege drop (src/cli/drop-privileges.ts).
+   */
+  afterOpen?: () => void;
+}
+
+/** Runs the scan; rejects with UsageError when the engine cannot open (privileges, device). */
+export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
+  const { settings } = req;
+  const route = await lookupRoute(ipToString(req.targets.at(0)), { device: req.device, source: req.source });
+  const kinds = settings.scanTypes as ProbeKind[];
+  const base = customBase(req.requestedScans) as ProbeKind;
+  const addon = loadAddon();
+  const config: EngineConfig = {
+    device: route.device,
+    sourceAddress: parseIpv4(route.source)!,
+    // Ephemeral-range ports by default, away from the kernel's own connections.
+    sourcePortBase: settings.sourcePort ?? 40000 + Math.floor(Math.random() * 20000),
+    key: randomBytes(16),
+    kinds: kinds.map((k) => PROBE_KINDS.indexOf(k)),
+    ttl: settings.ttl,
+    dataLength: settings.dataLength,
+    badsum: settings.badsum,
+    customFlags: settings.customFlags,
+    customBase: PROBE_KINDS.indexOf(base),
+    ratePps: 0,
+  };
+  const engine = addon.createEngine(config);
+  try {
+    engine.open();
+  } catch (err) {
+    throw mapEngineError(err, route.device);
+  }
+  req.afterOpen?.();
+  return runScan(
+    { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
+    engine,
+    {
+      clock: () => addon.monotonicMs(),
+      template: settings.timing,
+      minRate: settings.minRate,
+      maxRate: settings.maxRate,
+      maxRetries: settings.maxRetries,
+      seed: req.seed,
+      shard: settings.shard,
+      signal: req.signal,
+      verbose: req.verbose,
+      commandLine: req.commandLine,
+      version: VERSION,
+      progressMs: req.progressMs,
+      decided: req.decided,
+    },
+    req.hooks,
+  );
+}
+
+/** --seed: a decimal or 0x-hex number below 2^64. */
+export function parseSeed(text: string): bigint {
+  if (!/^(0x[0-9a-f]{1,16}|\d{1,20})$/i.test(text) || BigInt(text) >= 2n ** 64n) {
+    throw new UsageError(`--seed ${text} is not a number: use a decimal or 0x-hex number below 2^64`);
+  }
+  return BigInt(text);
+}
