@@ -10,6 +10,7 @@
         "native/binding/engine_object.cc",
         "native/binding/js_config.cc",
         "native/binding/test_hooks.cc",
+        "native/binding/privilege.cc",
         "native/packet/checksum.cc",
         "native/packet/reader.cc",
         "native/packet/reply.cc",
