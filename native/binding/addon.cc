@@ -1,8 +1,10 @@
-// The addon's exports (src/native/types.ts NativeAddon). Registration only:
-// the engine object lives in engine_object.cc, the test hooks in test_hooks.cc.
+// The addon's exports (src/native/types.ts NativeAddon, and PrivilegeOps in
+// src/native/addon.ts). Registration only: the engine object lives in
+// engine_object.cc, the test hooks in test_hooks.cc, the privilege calls in privilege.cc.
 #include <napi.h>
 
 #include "binding/engine_object.h"
+#include "binding/privilege.h"
 #include "binding/test_hooks.h"
 #include "engine/record.h"
 
@@ -21,6 +23,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeCookie", Napi::Function::New<probe_cookie_hook>(env, "probeCookie"));
   exports.Set("buildProbe", Napi::Function::New<build_probe_hook>(env, "buildProbe"));
   exports.Set("judgeFrame", Napi::Function::New<judge_frame_hook>(env, "judgeFrame"));
+  exports.Set("lookupUser", Napi::Function::New<lookup_user>(env, "lookupUser"));
+  exports.Set("clearCapabilities", Napi::Function::New<clear_capabilities>(env, "clearCapabilities"));
   return exports;
 }
 

@@ -33,8 +33,9 @@ export class EngineOpenError extends UsageError {
 
 export const PRIVILEGE_MESSAGE =
   'rawscan needs root or CAP_NET_RAW for raw sockets and packet capture: run it with sudo, or grant the ' +
-  'capability with `sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))`; -sT (connect scan) ' +
-  'works without privileges.';
+  'capability to a copy of node kept for rawscan alone (every program that node runs gets it): ' +
+  '`sudo setcap cap_net_raw,cap_net_admin+eip /usr/local/lib/rawscan/node` (README, Privileges); ' +
+  '-sT (connect scan) works without privileges.';
 
 /**
  * build/Release/rawscan.node, from src/native/ and from dist/native/ alike, unless
@@ -67,25 +68,36 @@ export function mapEngineError(err: unknown, device: string): unknown {
   }
 }
 
+/**
+ * The addon's privilege calls (native/binding/privilege.h), apart from
+ * NativeAddon so that engine fakes need not implement them.
+ */
+export interface PrivilegeOps {
+  /** uid and primary gid of a user (passwd database, NSS), or null when there is none */
+  lookupUser(name: string): { uid: number; gid: number } | null;
+  /**
+   * Sets no_new_privs and empties every capability set of every thread that
+   * accepts signals; `privileged` counts the other threads that still hold one.
+   */
+  clearCapabilities(): { threads: number; privileged: number };
+}
+
 let loaded: NativeAddon | undefined;
+let native: (NativeAddon & PrivilegeOps) | undefined;
+
+/** The privilege calls of the addon, loaded once. Throws a UsageError like loadAddon. */
+export function loadPrivilegeOps(): PrivilegeOps {
+  const raw = requireAddon();
+  return {
+    lookupUser: (name) => raw.lookupUser(name),
+    clearCapabilities: () => raw.clearCapabilities(),
+  };
+}
 
 /** The addon, loaded once. Throws a UsageError when it is not built or cannot load. */
 export function loadAddon(): NativeAddon {
   if (loaded) return loaded;
-  if (!existsSync(ADDON_PATH)) {
-    throw new UsageError(
-      `rawscan's native engine is not built (${ADDON_PATH} is missing): run npm run build`,
-    );
-  }
-  let raw: NativeAddon;
-  try {
-    raw = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new UsageError(
-      `rawscan's native engine (${ADDON_PATH}) failed to load: ${detail}; rebuild it with npm run build`,
-    );
-  }
+  const raw = requireAddon();
   loaded = {
     createEngine: (config: EngineConfig) => withErrorMapping(raw.createEngine(config), config.device),
     monotonicMs: () => raw.monotonicMs(),
@@ -94,6 +106,24 @@ export function loadAddon(): NativeAddon {
     judgeFrame: (config, linkType, frame) => raw.judgeFrame(config, linkType, frame),
   };
   return loaded;
+}
+
+function requireAddon(): NativeAddon & PrivilegeOps {
+  if (native) return native;
+  if (!existsSync(ADDON_PATH)) {
+    throw new UsageError(
+      `rawscan's native engine is not built (${ADDON_PATH} is missing): run npm run build`,
+    );
+  }
+  try {
+    native = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon & PrivilegeOps;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new UsageError(
+      `rawscan's native engine (${ADDON_PATH}) failed to load: ${detail}; rebuild it with npm run build`,
+    );
+  }
+  return native;
 }
 
 function withErrorMapping(engine: NativeEngine, device: string): NativeEngine {

@@ -43,9 +43,10 @@ export const fileReader: TextReader = async (path) => {
 export async function loadTargets(options: TargetOptions): Promise<TargetSet> {
   const resolve = options.resolve ?? systemResolver;
   const readText = options.readText ?? fileReader;
-  const specs = [...options.specs];
+  // concat, not push(...): a list file may hold a million specs, more than a call's arguments.
+  let specs = [...options.specs];
   if (options.inputFile !== undefined) {
-    specs.push(...splitSpecFile(await readListFile(readText, options.inputFile, '-iL')));
+    specs = specs.concat(splitSpecFile(await readListFile(readText, options.inputFile, '-iL')));
   }
   if (specs.length === 0) {
     const where = options.inputFile !== undefined ? ` (the -iL file ${options.inputFile} lists none)` : '';
@@ -53,9 +54,11 @@ export async function loadTargets(options: TargetOptions): Promise<TargetSet> {
       `no targets given${where}; name addresses, ranges or hosts, e.g. rawscan -p 80 198.18.0.0/24, or -iL hosts.txt`,
     );
   }
-  const excludeSpecs = (options.exclude ?? []).flatMap(splitExcludeList);
+  let excludeSpecs = (options.exclude ?? []).flatMap(splitExcludeList);
   if (options.excludeFile !== undefined) {
-    excludeSpecs.push(...splitSpecFile(await readListFile(readText, options.excludeFile, '--excludefile')));
+    excludeSpecs = excludeSpecs.concat(
+      splitSpecFile(await readListFile(readText, options.excludeFile, '--excludefile')),
+    );
   }
 
   const notes: string[] = [];
