@@ -1,5 +1,6 @@
 #include "binding/js_config.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -11,13 +12,22 @@ namespace rawscan::binding {
 
 namespace {
 
+// A number for error messages, close to how JS prints it: integers up to 2^53 in full,
+// anything else in shortest round-trip form (0.5, 1e+300, NaN), never through
+// an out-of-range cast to an integer type.
+std::string describe_number(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  if (d == std::floor(d) && std::fabs(d) <= 9007199254740992.0) return std::to_string(static_cast<int64_t>(d));
+  char text[32];
+  const std::to_chars_result end = std::to_chars(text, text + sizeof text, d);
+  return std::string(text, end.ptr);
+}
+
 std::string describe(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
-  if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    return std::isfinite(d) && d == std::floor(d) ? std::to_string(static_cast<int64_t>(d)) : std::to_string(d);
-  }
+  if (v.IsNumber()) return describe_number(v.As<Napi::Number>().DoubleValue());
   if (v.IsString()) return "\"" + v.As<Napi::String>().Utf8Value() + "\"";
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
   if (v.IsTypedArray()) return "a typed array";

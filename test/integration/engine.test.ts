@@ -345,6 +345,8 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
 
   it.each([
     ['ttl', { ttl: 0 }, /EngineConfig\.ttl must be an integer from 1 to 255 \(got 0\)/],
+    ['fractional ttl', { ttl: 0.5 }, /EngineConfig\.ttl must be an integer from 1 to 255 \(got 0\.5\)/],
+    ['huge ttl', { ttl: 1e300 }, /EngineConfig\.ttl must be an integer from 1 to 255 \(got 1e\+300\)/],
     ['key', { key: new Uint8Array(8) }, /EngineConfig\.key must be a Uint8Array of 16 bytes/],
     ['kinds', { kinds: [] }, /EngineConfig\.kinds must be an array of 1 to 8/],
     [
