@@ -2,15 +2,24 @@
 // person can scan a known target by hand (ip netns exec <scanner ns> rawscan ...).
 // `up` records each lab in /run/rawscan-lab; `down` removes recorded labs and
 // labs left behind by dead processes; `status` lists them with their truth.
+// `up --routed` builds the routed lab instead (lab-routed.ts): a router whose
+// firewall is the truth, with three hosts behind it.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from './errors.js';
 import { cleanupStaleLabs, removeLab } from '../lab/cleanup.js';
 import { createLab, DEFAULT_TARGET_RANGE, requireRoot } from '../lab/index.js';
-import { creatorPid, labNames, labOfNamespace } from '../lab/names.js';
+import { creatorPid, labOfNamespace, routedLabNames } from '../lab/names.js';
 import { isProcessAlive, listNamespaces } from '../lab/netns.js';
 import { evenCounts, parsePortList, portsByBehaviour, randomPortPlan, type PortPlan } from '../lab/plan.js';
-import { readLabState, readLabStates, removeLabState, saveLabState, type LabState } from '../lab/state.js';
+import {
+  readLabState,
+  readLabStates,
+  removeLabState,
+  saveLabState,
+  type PlainLabState,
+} from '../lab/state.js';
 import type { PortBehaviour } from '../lab/types.js';
+import { checkRoutedOptions, describeRoutedLab, routedLabUp } from './lab-routed.js';
 
 const ACTIONS = ['up', 'down', 'status'] as const;
 
@@ -41,6 +50,12 @@ export function builder(y: Argv) {
     b = b.option(option, { type: 'string', describe: `${text}, e.g. 22,80,8000-8010`, group: 'lab up:' });
   }
   return b
+    .option('routed', {
+      type: 'boolean',
+      default: false,
+      describe: 'a scanner behind a router whose nftables policy is the truth, with three hosts behind it',
+      group: 'lab up:',
+    })
     .option('random', {
       type: 'number',
       describe: 'N random ports spread evenly over the six behaviours above',
@@ -88,6 +103,7 @@ export async function handler(argv: LabArgs): Promise<void> {
 export const labCommand = { command, describe, builder, handler } as CommandModule<object, LabArgs>;
 
 async function labUp(argv: LabArgs): Promise<void> {
+  if (argv.routed) return labUpRouted(argv);
   const ports = portPlanOf(argv);
   const lab = await createLab({
     name: argv.name,
@@ -97,7 +113,7 @@ async function labUp(argv: LabArgs): Promise<void> {
     icmpRateLimit: argv.icmpRateLimit,
     persist: true,
   });
-  const state: LabState = {
+  const state: PlainLabState = {
     name: lab.name,
     scannerNs: lab.scannerNs,
     targetNs: lab.targetNs,
@@ -117,6 +133,18 @@ async function labUp(argv: LabArgs): Promise<void> {
     throw err;
   }
   process.stdout.write(`lab ${lab.name} is up\n${describeLab(state)}`);
+}
+
+async function labUpRouted(argv: LabArgs): Promise<void> {
+  checkRoutedOptions(argv);
+  const state = await routedLabUp(argv.name);
+  try {
+    await saveLabState(state);
+  } catch (err) {
+    await removeLab(routedLabNames(state.name));
+    throw err;
+  }
+  process.stdout.write(`lab ${state.name} is up (routed)\n${describeRoutedLab(state)}`);
 }
 
 /** The plan of `lab up`: --random first, then the explicit lists, which must not name a port twice. */
@@ -152,12 +180,12 @@ async function labDown(name: string | undefined): Promise<void> {
   if (name !== undefined) {
     const known = (await readLabState(name)) !== undefined || (await labsInNamespaces()).has(name);
     if (!known) throw new UsageError(`no lab named '${name}'; \`rawscan lab status\` lists the labs`);
-    await removeLab(labNames(name));
+    await removeLab(everyNamespaceOf(name));
     await removeLabState(name);
     removed.push(name);
   } else {
     for (const state of await readLabStates()) {
-      await removeLab(labNames(state.name));
+      await removeLab(everyNamespaceOf(state.name));
       await removeLabState(state.name);
       removed.push(state.name);
     }
@@ -172,7 +200,8 @@ async function labStatus(): Promise<void> {
   const lines: string[] = [];
   for (const state of states) {
     const missing = present.has(state.name) ? '' : '  (namespaces missing: `rawscan lab down` forgets it)\n';
-    lines.push(`lab ${state.name} (up since ${state.createdAt})\n${missing}${describeLab(state)}`);
+    const text = state.kind === 'routed' ? describeRoutedLab(state) : describeLab(state);
+    lines.push(`lab ${state.name} (up since ${state.createdAt})\n${missing}${text}`);
   }
   for (const name of present) {
     if (states.some((s) => s.name === name)) continue;
@@ -190,13 +219,21 @@ async function labStatus(): Promise<void> {
   );
 }
 
+/**
+ * The names of either kind of lab called `name`: a routed lab's namespaces
+ * include the plain lab's two, and removing one that does not exist is a no-op.
+ */
+function everyNamespaceOf(name: string) {
+  return routedLabNames(name);
+}
+
 /** Lab names that own at least one namespace. */
 async function labsInNamespaces(): Promise<Set<string>> {
   const names = (await listNamespaces()).map(labOfNamespace);
   return new Set(names.filter((n): n is string => n !== undefined));
 }
 
-function describeLab(s: LabState): string {
+function describeLab(s: PlainLabState): string {
   const groups = portsByBehaviour(s.ports);
   const truth = [...groups].map(
     ([b, ports]) => `    ${b.padEnd(13)}${ports.length} port(s): ${portRanges(ports)}`,

@@ -2,7 +2,8 @@
 // the firewall under audit, with a target network of two hosts and a third
 // host one more hop behind them (routed-topology.ts draws it). The policy and
 // the listening ports are the lab's ground truth, exposed for tests. Needs
-// root; removed by destroy(), or at the latest when this process exits.
+// root; removed by destroy(), or at the latest when this process exits unless
+// it is made to persist (`rawscan lab up --routed`; `rawscan lab down` removes it).
 import type { ChildProcess } from 'node:child_process';
 import { UsageError } from '../cli/errors.js';
 import { holdLab, releaseLab, removeLab } from './cleanup.js';
@@ -23,6 +24,7 @@ import {
   routerRule,
   type ExpectedPort,
   type RouterPolicy,
+  type RouterProbe,
   type RouterRule,
 } from './router-firewall.js';
 import { buildRoutedTopology, ROUTED_ADDRESSES } from './routed-topology.js';
@@ -51,6 +53,8 @@ export interface RoutedLabOptions {
   policy?: RouterPolicy;
   /** ports with a listener, per host (default DEFAULT_LISTENING); every other port is closed */
   listening?: Partial<Record<RoutedHost, readonly number[]>>;
+  /** keep the lab when this process exits (rawscan lab up --routed); default: removed at exit at the latest */
+  persist?: boolean;
 }
 
 export interface RoutedHostInfo {
@@ -73,7 +77,7 @@ export interface RoutedLab {
   rule(port: number): RouterRule;
   listening(host: RoutedHost, port: number): boolean;
   /** the state and reason a scan from the scanner namespace must report */
-  expected(scan: 'syn' | 'ack', host: RoutedHost, port: number): ExpectedPort;
+  expected(scan: RouterProbe, host: RoutedHost, port: number): ExpectedPort;
   /** run a program in one of the lab's namespaces (execFile, never a shell) */
   exec(
     ns: string,
@@ -104,7 +108,7 @@ export async function createRoutedLab(opts: RoutedLabOptions = {}): Promise<Rout
       `a lab named '${names.name}' exists already (${taken.join(', ')}); remove it with \`rawscan lab down ${names.name}\` or choose another name`,
     );
   }
-  holdLab(names);
+  if (!opts.persist) holdLab(names);
   const listeners: ChildProcess[] = [];
   try {
     await buildRoutedTopology(names);
@@ -114,7 +118,7 @@ export async function createRoutedLab(opts: RoutedLabOptions = {}): Promise<Rout
     for (const host of ROUTED_HOSTS) {
       const ports = [...listening[host]];
       if (ports.length > 0)
-        listeners.push(await startListener(hosts[host].ns, listenerScript(), ports, false));
+        listeners.push(await startListener(hosts[host].ns, listenerScript(), ports, !!opts.persist));
     }
     return new NamespaceRoutedLab(names, hosts, policy, listening, listeners);
   } catch (err) {
@@ -163,7 +167,7 @@ class NamespaceRoutedLab implements RoutedLab {
     return this.listeningPorts[host].has(port);
   }
 
-  expected(scan: 'syn' | 'ack', host: RoutedHost, port: number): ExpectedPort {
+  expected(scan: RouterProbe, host: RoutedHost, port: number): ExpectedPort {
     return expectedThroughRouter(scan, this.rule(port), this.listening(host, port));
   }
 

@@ -2,7 +2,7 @@
 // forward chain, one verdict per destination TCP port for traffic that enters
 // from the scanner's side. Pure: the policy type (the lab's ground truth), the
 // ruleset text that `nft -f -` loads, and what a scanner must see through it.
-import type { PortState, Reason } from '../scan/types.js';
+import type { PortState, Reason, ScanType } from '../scan/types.js';
 
 export const ROUTER_TABLE = 'rawscan_router';
 
@@ -11,6 +11,7 @@ export type RouterRule =
   | 'accept' //       stateless: `tcp dport P accept`, whatever the flags (an ACK passes)
   | 'accept-new' //   stateful: only a SYN opening a new connection, then its ct state established
   //                   packets (a bare ACK is not established: dropped)
+  | 'drop-syn' //     stateless: every packet but a SYN (SYN without ACK) passes, SYNs are dropped
   | 'drop' //         dropped silently (also every port the policy does not list)
   | 'reject-port' //  ICMP port-unreachable (3/3) from the router
   | 'reject-admin' // ICMP admin-prohibited (3/13) from the router
@@ -23,6 +24,7 @@ export type RouterPolicy = Readonly<Record<number, RouterRule>>;
 export const ROUTER_RULES: readonly RouterRule[] = [
   'accept',
   'accept-new',
+  'drop-syn',
   'drop',
   'reject-port',
   'reject-admin',
@@ -30,12 +32,18 @@ export const ROUTER_RULES: readonly RouterRule[] = [
   'reset',
 ];
 
-/** Every rule once, and two ports of each accepting rule so that hosts can listen on one and not the other. */
+/**
+ * Every rule once, and two ports of each accepting rule so that hosts can listen
+ * on one and not the other. Against SYN and ACK probes together (-sS -sA) the
+ * rules show every filter label of src/audit/stateful.ts: accept and reset
+ * "none", accept-new "stateful", drop-syn "stateless", the others "blocked".
+ */
 export const DEFAULT_ROUTER_POLICY: RouterPolicy = {
   22: 'accept',
   443: 'accept',
   80: 'accept-new',
   8080: 'accept-new',
+  3389: 'drop-syn',
   23: 'drop',
   111: 'reject-port',
   25: 'reject-admin',
@@ -85,6 +93,9 @@ export function renderRouterRuleset(spec: RouterFirewallSpec): string {
   if (stateful.length > 0) {
     rules.push(`tcp dport ${set(stateful)} tcp flags & (fin|syn|rst|ack) == syn ct state new counter accept`);
   }
+  const synDropped = portsOf('drop-syn');
+  if (synDropped.length > 0)
+    rules.push(`tcp dport ${set(synDropped)} tcp flags & (syn|ack) != syn counter accept`);
   for (const [rule, verdict] of Object.entries(REJECT) as [RouterRule, string][]) {
     const ports = portsOf(rule);
     if (ports.length > 0) rules.push(`tcp dport ${set(ports)} counter ${verdict}`);
@@ -106,27 +117,26 @@ export interface ExpectedPort {
   reason: Reason;
 }
 
+/** The probe types whose results through the router expectedThroughRouter knows. */
+export type RouterProbe = Exclude<ScanType, 'custom' | 'connect'>;
+
 /**
  * What nmap (and rawscan) must report for a probe through the router to a host
- * that does (listening) or does not listen on the port. ACK: only a stateless
- * accept lets a bare ACK reach the host; the router's own reset answers it too.
+ * that does (listening) or does not listen on the port. A stateless accept lets
+ * every probe reach the host, drop-syn every probe but the SYN, accept-new only
+ * the SYN; a reset rule answers every probe with the router's own RST, and a
+ * reject with its ICMP.
  */
-export function expectedThroughRouter(
-  scan: 'syn' | 'ack',
-  rule: RouterRule,
-  listening: boolean,
-): ExpectedPort {
+export function expectedThroughRouter(scan: RouterProbe, rule: RouterRule, listening: boolean): ExpectedPort {
   switch (rule) {
     case 'accept':
+      return hostAnswer(scan, listening);
     case 'accept-new':
-      if (scan === 'ack') {
-        return rule === 'accept'
-          ? { state: 'unfiltered', reason: 'reset' }
-          : { state: 'filtered', reason: 'no-response' };
-      }
-      return listening ? { state: 'open', reason: 'syn-ack' } : { state: 'closed', reason: 'reset' };
+      return scan === 'syn' ? hostAnswer(scan, listening) : silence(scan);
+    case 'drop-syn':
+      return scan === 'syn' ? silence(scan) : hostAnswer(scan, listening);
     case 'drop':
-      return { state: 'filtered', reason: 'no-response' };
+      return silence(scan);
     case 'reject-port':
       return { state: 'filtered', reason: 'port-unreach' };
     case 'reject-admin':
@@ -134,6 +144,36 @@ export function expectedThroughRouter(
     case 'reject-host':
       return { state: 'filtered', reason: 'host-prohibited' };
     case 'reset':
-      return scan === 'ack' ? { state: 'unfiltered', reason: 'reset' } : { state: 'closed', reason: 'reset' };
+      // The router's RST, as a closed port's: window 0, and no SYN-ACK ever.
+      return hostAnswer(scan, false);
   }
+}
+
+/**
+ * What the host's Linux stack answers (nmap's readings, docs/port-states.md):
+ * a listener answers SYN with SYN-ACK, ignores FIN, NULL and Xmas, and resets
+ * anything with ACK; a closed port resets everything. Linux RSTs carry window
+ * 0, so the Window scan calls every port it reaches closed.
+ */
+function hostAnswer(scan: RouterProbe, listening: boolean): ExpectedPort {
+  const reset: ExpectedPort = { state: 'closed', reason: 'reset' };
+  switch (scan) {
+    case 'syn':
+      return listening ? { state: 'open', reason: 'syn-ack' } : reset;
+    case 'fin':
+    case 'null':
+    case 'xmas':
+      return listening ? { state: 'open|filtered', reason: 'no-response' } : reset;
+    case 'ack':
+      return { state: 'unfiltered', reason: 'reset' };
+    case 'maimon':
+    case 'window':
+      return reset;
+  }
+}
+
+/** A probe that nothing answers. */
+function silence(scan: RouterProbe): ExpectedPort {
+  const openOrFiltered = scan === 'fin' || scan === 'null' || scan === 'xmas' || scan === 'maimon';
+  return { state: openOrFiltered ? 'open|filtered' : 'filtered', reason: 'no-response' };
 }

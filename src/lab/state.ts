@@ -4,23 +4,42 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PortPlan } from './plan.js';
+import type { RoutedHost } from './routed.js';
+import type { RouterPolicy } from './router-firewall.js';
 
 export const LAB_STATE_DIR = '/run/rawscan-lab';
 
-export interface LabState {
+/** A recorded lab: the two-namespace lab (no `kind`: files written before routed labs have none) or a routed one. */
+export type LabState = PlainLabState | RoutedLabState;
+
+interface LabStateBase {
   name: string;
   scannerNs: string;
-  targetNs: string;
   scannerAddress: string;
   scannerInterface: string;
+  /** ISO 8601 */
+  createdAt: string;
+}
+
+export interface PlainLabState extends LabStateBase {
+  kind?: 'plain';
+  targetNs: string;
   targetAddress: string;
   targetRange: string;
   /** ports that are not closed, with their behaviour */
   ports: PortPlan;
   lossPercent: number;
   icmpRateLimit: boolean;
-  /** ISO 8601 */
-  createdAt: string;
+}
+
+/** `rawscan lab up NAME --routed`: the router's policy and the hosts behind it are its truth. */
+export interface RoutedLabState extends LabStateBase {
+  kind: 'routed';
+  routerNs: string;
+  /** the router's address as the scanner sees it */
+  gateway: string;
+  policy: RouterPolicy;
+  hosts: Record<RoutedHost, { ns: string; address: string; listening: number[] }>;
 }
 
 const stateFile = (name: string) => join(LAB_STATE_DIR, `${name}.json`);

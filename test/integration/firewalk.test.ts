@@ -27,6 +27,7 @@ const BUILD_TIMEOUT_MS = 300_000;
 /** What the firewalk must say of a blocked port, per rule, and the ICMP code of a reject. */
 const BLOCKED: Partial<Record<RouterRule, { basis: FirewalkBasis; icmpCode?: number }>> = {
   drop: { basis: 'no-response' },
+  'drop-syn': { basis: 'no-response' },
   'reject-port': { basis: 'rejected-by-gateway', icmpCode: 3 },
   'reject-host': { basis: 'rejected-by-gateway', icmpCode: 10 },
   'reject-admin': { basis: 'rejected-by-gateway', icmpCode: 13 },

@@ -30,8 +30,12 @@ export interface ScanRun {
   dir: string;
 }
 
-/** `rawscan ARGS -oJ dir/out.json` in the scanner namespace; `{dir}` in args is replaced by the temp dir. */
-export async function rawscanInLab(lab: Lab, args: string[], timeoutMs = 120_000): Promise<ScanRun> {
+/** `rawscan ARGS -oJ dir/out.json` in the scanner namespace (of a lab or routed lab); `{dir}` in args is replaced by the temp dir. */
+export async function rawscanInLab(
+  lab: Pick<Lab, 'execInScanner'>,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<ScanRun> {
   const dir = mkdtempSync(join(tmpdir(), 'rawscan-test-'));
   const full = [CLI, ...args.map((a) => a.replaceAll('{dir}', dir)), '-oJ', join(dir, 'out.json')];
   const exec = await lab.execInScanner(process.execPath, full, { timeoutMs });
