@@ -2,34 +2,27 @@
 // Micro benchmark (not a test): 1M probes through runScan's scheduler and the
 // fake engine of the unit tests, in real time; prints probes per second.
 //   node bench/scheduler-bench.mjs [probes] [rttMs] [lossPercent] [minRate]
+// lossPercent is lost each way (probe and answer), as the lab's --loss.
 // Node 20 cannot import TypeScript, so the modules involved are transpiled with
 // the project's TypeScript into a temporary directory first.
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = [
-  'src/cli/errors.ts',
-  'src/native/records.ts',
-  'src/native/types.ts',
-  'src/targets/ipv4.ts',
-  'src/scan/types.ts',
-  'src/scan/permutation.ts',
-  'src/scan/probe-space.ts',
-  'src/scan/timing.ts',
-  'src/scan/inflight.ts',
-  'src/scan/tracker.ts',
-  'src/scan/scheduler.ts',
-  'src/scan/orchestrator.ts',
-  'test/unit/fake-engine.ts',
-];
+/** Every TypeScript module under src/, and the fake engine. */
+function sources() {
+  const files = readdirSync(join(root, 'src'), { recursive: true })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join('src', f));
+  return [...files, 'test/unit/fake-engine.ts'];
+}
 
 function transpile(out) {
   writeFileSync(join(out, 'package.json'), '{"type":"module"}');
-  for (const file of SOURCES) {
+  for (const file of sources()) {
     const { outputText } = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     });
@@ -58,6 +51,7 @@ try {
     kinds: ['syn'],
     rttMs,
     loss,
+    lossBack: loss,
   });
   const t0 = performance.now();
   const report = await runScan(
@@ -85,6 +79,7 @@ try {
       `loss ${loss * 100}%): scan ${scanMs} ms = ${Math.round((total / scanMs) * 1000)} probes/s; ` +
       `with the report ${totalMs.toFixed(0)} ms; ${decided} ports decided; srtt ${report.stats.srttMs} ms`,
   );
+  for (const note of report.stats.notes) console.log(`  note: ${note}`);
 } finally {
   rmSync(out, { recursive: true, force: true });
 }

@@ -27,6 +27,8 @@ export class InFlight {
   seq = new Float64Array(0);
   /** bumped whenever a record is freed, so stale queue entries can be recognised */
   generation = new Uint32Array(0);
+  /** 1 once the probe waits for a host's ICMP rate limit (icmp-limit.ts) */
+  held = new Uint8Array(0);
 
   /** live probe records */
   size = 0;
@@ -72,6 +74,7 @@ export class InFlight {
     this.lastSentMs[p] = NaN;
     this.prevSentMs[p] = NaN;
     this.seq[p] = NOT_IN_RING;
+    this.held[p] = 0;
     this.insertSlot(p);
     this.size++;
     return p;
@@ -99,14 +102,21 @@ export class InFlight {
     return this.seq[p] !== NOT_IN_RING;
   }
 
-  /** Marks the ring up to sequence `consumed` (exclusive) as sent at timeMs. */
-  markSent(consumed: number, timeMs: number): void {
+  /**
+   * Marks the ring up to sequence `consumed` (exclusive) as sent at timeMs;
+   * returns how many of those were first tries.
+   */
+  markSent(consumed: number, timeMs: number): number {
     const end = Math.min(consumed, this.tailSeq);
+    let firstTries = 0;
     for (let s = Math.max(this.sentSeq, this.headSeq); s < end; s++) {
       const p = this.ring[(this.headPos + (s - this.headSeq)) & this.ringMask];
-      if (this.seq[p] === s) this.lastSentMs[p] = timeMs;
+      if (this.seq[p] !== s) continue;
+      this.lastSentMs[p] = timeMs;
+      if (this.tryNo[p] === 0) firstTries++;
     }
     if (end > this.sentSeq) this.sentSeq = end;
+    return firstTries;
   }
 
   /**
@@ -169,6 +179,7 @@ export class InFlight {
     this.prevSentMs = grow(this.prevSentMs, capacity);
     this.seq = grow(this.seq, capacity);
     this.generation = grow(this.generation, capacity);
+    this.held = grow(this.held, capacity);
     const free = new Uint32Array(capacity);
     free.set(this.freeList.subarray(0, this.freeCount));
     for (let p = capacity - 1; p >= old; p--) free[this.freeCount++] = p;

@@ -8,6 +8,7 @@ import { getSystemErrorName } from 'node:util';
 import { decodeBatch, type EngineErrorRecord, type RecordVisitor } from '../native/records.js';
 import type { NativeEngine } from '../native/types.js';
 import type { Shard } from './permutation.js';
+import type { DecidedProbe } from './resume.js';
 import { ReplyOutcome, Scheduler } from './scheduler.js';
 import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
 import { materializeHosts, silentResult } from './tracker.js';
@@ -27,6 +28,25 @@ export interface ScanOptions extends TimingOptions {
   version?: string;
   /** period of the scan timer, ms */
   tickMs?: number;
+  /** period of ScanHooks.progress calls, ms (default 1000) */
+  progressMs?: number;
+  /** probes an earlier run of this same scan decided (--resume): reported, not probed again */
+  decided?: Iterable<DecidedProbe>;
+}
+
+/**
+ * The scan stopped because the engine cannot go on (the interface went down,
+ * the capture failed, no probe could be sent): `partial` is the report of
+ * what was decided before, marked incomplete.
+ */
+export class ScanFailure extends Error {
+  constructor(
+    message: string,
+    readonly partial: ScanReport,
+  ) {
+    super(message);
+    this.name = 'ScanFailure';
+  }
 }
 
 export interface ScanProgress {
@@ -46,17 +66,19 @@ export interface ScanProgress {
 }
 
 export interface ScanHooks {
-  /** about once a second */
+  /** every ScanOptions.progressMs (about once a second by default) */
   progress?(p: ScanProgress): void;
   /** ICMP time-exceeded for one of our probes (traceroute-style evidence) */
   timeExceeded?(r: ReplyRecord): void;
-  /** each probe's verdict as it is decided (streaming output) */
-  verdict?(address: number, result: PortResult): void;
+  /** each probe's verdict as it is decided (streaming output); index: its ProbeSpace index */
+  verdict?(address: number, result: PortResult, index: number): void;
 }
 
 const PROGRESS_MS = 1000;
 /** Released descriptors that no Sent watermark covers after this long, with an idle engine, count as sent. */
 const WATERMARK_STALL_MS = 1000;
+/** When every probe handed to the engine for this long failed to send, the network is gone, ms. */
+const SEND_FAILURE_MS = 2000;
 
 /**
  * Runs one raw scan. The engine must be open() and not yet started; runScan
@@ -92,6 +114,13 @@ class ScanRun implements RecordVisitor {
   private reject!: (e: Error) => void;
   private timeExceeded = 0;
   private readonly engineNotes = new Map<string, number>();
+  /** set when a fatal condition stops the scan: the report is then a ScanFailure's partial */
+  private failure: string | null = null;
+  private readonly resumed: number;
+  /** engine clock since when Sent watermarks report only failed sends; NaN while sends succeed */
+  private sendsFailingSinceMs = NaN;
+  private sendsOk = 0;
+  private lastSendErrno = 0;
   private lastProgressMs: number;
   private lastProgressSent = 0;
   private lastWatermarkMs: number;
@@ -119,6 +148,9 @@ class ScanRun implements RecordVisitor {
     this.tickMs = options.tickMs ?? 1;
     this.lastProgressMs = now;
     this.lastWatermarkMs = now;
+    const before = this.scheduler.decided;
+    for (const d of options.decided ?? []) this.scheduler.restore(d.index, d.reply, d.rttMs);
+    this.resumed = this.scheduler.decided - before;
     if (hooks.verdict) this.scheduler.onVerdict = this.verdictHook(hooks.verdict);
   }
 
@@ -158,14 +190,16 @@ class ScanRun implements RecordVisitor {
     if (!this.running) return;
     const now = this.options.clock();
     const s = this.scheduler;
-    s.expire(now);
+    // While every send fails no deadline is judged: a probe that never left is not silent.
+    if (Number.isNaN(this.sendsFailingSinceMs)) s.expire(now);
+    else if (now - this.sendsFailingSinceMs > SEND_FAILURE_MS) return this.stopForSends();
     this.release(now);
     const quietMs = now - Math.max(this.lastWatermarkMs, this.lastEnqueueMs);
     if (s.unsent > 0 && quietMs > WATERMARK_STALL_MS && this.engine.pending() === 0) {
       s.assumeSent(now);
       this.note('engine: descriptors without a Sent watermark were assumed sent');
     }
-    if (now - this.lastProgressMs >= PROGRESS_MS) this.progress(now);
+    if (now - this.lastProgressMs >= (this.options.progressMs ?? PROGRESS_MS)) this.progress(now);
     if (s.finished) void this.finish(false);
     else this.timer = setTimeout(this.onTimer, this.tickMs);
   }
@@ -187,14 +221,37 @@ class ScanRun implements RecordVisitor {
   }
 
   sent(r: { sent: number; sendErrors: number; time: number }): void {
-    if (r.sent > this.stats.probesSent) this.lastWatermarkMs = this.options.clock();
+    const now = this.options.clock();
+    if (r.sent > this.stats.probesSent) this.lastWatermarkMs = now;
     this.scheduler.sent(r.sent, r.time);
     this.stats.probesSent = r.sent;
+    const newErrors = r.sendErrors > this.stats.sendErrors;
     this.stats.sendErrors = r.sendErrors;
+    if (newErrors) this.scheduler.congested(now, 'send errors');
+    this.checkSends(r.sent - r.sendErrors, newErrors, now);
+  }
+
+  private checkSends(sentOk: number, newErrors: boolean, now: number): void {
+    if (sentOk > this.sendsOk) {
+      this.sendsOk = sentOk;
+      this.sendsFailingSinceMs = NaN;
+    } else if (newErrors && Number.isNaN(this.sendsFailingSinceMs)) {
+      this.sendsFailingSinceMs = now;
+    }
+  }
+
+  // Every probe has failed to send for SEND_FAILURE_MS: the route or the
+  // interface is gone, and going on would only report wrong states.
+  private stopForSends(): void {
+    this.stop(
+      `no probe could be sent for ${SEND_FAILURE_MS / 1000} s (${errnoText(this.lastSendErrno)}): ` +
+        'the interface went down or lost its address, or the route changed',
+    );
   }
 
   pcapStats(r: { received: number; dropped: number }): void {
     this.stats.pcapReceived = r.received;
+    if (r.dropped > this.stats.pcapDropped) this.scheduler.congested(this.options.clock(), 'capture drops');
     this.stats.pcapDropped = r.dropped;
   }
 
@@ -204,8 +261,15 @@ class ScanRun implements RecordVisitor {
 
   error(r: EngineErrorRecord): void {
     const what = `${r.source} thread: ${r.context}: ${errnoText(r.errno)}`;
-    if (r.fatal) this.fail(new Error(`rawscan engine failed (${what}); the scan was stopped`));
+    if (r.source === 'sender') this.lastSendErrno = r.errno;
+    if (r.fatal) this.stop(`the engine failed (${what})`);
     else this.note(`engine error: ${what}`);
+  }
+
+  /** Ends the scan for a fatal condition: start() rejects with a ScanFailure holding the partial report. */
+  private stop(reason: string): void {
+    this.failure ??= reason;
+    void this.finish(true);
   }
 
   private note(text: string): void {
@@ -248,7 +312,9 @@ class ScanRun implements RecordVisitor {
 
   private async finishWith(incomplete: boolean): Promise<void> {
     try {
-      this.resolve(this.report(incomplete));
+      const report = this.report(incomplete);
+      if (this.failure === null) this.resolve(report);
+      else this.reject(new ScanFailure(`${this.failure}; the scan was stopped`, report));
     } catch (e) {
       this.reject(e as Error);
     }
@@ -292,7 +358,10 @@ class ScanRun implements RecordVisitor {
   private notes(incomplete: boolean): string[] {
     const s = this.scheduler;
     const notes: string[] = [];
+    if (this.failure !== null) notes.push(`scan stopped: ${this.failure}`);
     if (incomplete) notes.push(`scan interrupted: ${s.decided} of ${s.total} probes decided`);
+    if (this.resumed > 0)
+      notes.push(`resumed: ${this.resumed} probes decided by an earlier run were not probed again`);
     if (this.stats.pcapDropped > 0) {
       notes.push(
         `the capture dropped ${this.stats.pcapDropped} packets: some ports may show as silent; lower --max-rate`,
@@ -302,6 +371,7 @@ class ScanRun implements RecordVisitor {
     if (this.timeExceeded > 0) notes.push(`${this.timeExceeded} ICMP time-exceeded replies (TTL too low?)`);
     if (s.lateReplies > 0)
       notes.push(`${s.lateReplies} replies came after their probe was decided (ignored)`);
+    notes.push(...s.timingNotes());
     for (const [text, count] of this.engineNotes) notes.push(count > 1 ? `${text} (${count} times)` : text);
     return notes;
   }
@@ -315,6 +385,7 @@ class ScanRun implements RecordVisitor {
       hook(
         address,
         row < 0 ? silentResult(s.space, port, slot) : s.verdicts.result(row, s.space, address, port, slot),
+        index,
       );
     };
   }

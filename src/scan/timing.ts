@@ -1,6 +1,7 @@
 // Timing, modelled on nmap's (timing.cc, scan_engine.cc, nmap.cc -T handling):
-// one RTT estimate per scan (RFC 6298), a congestion window grown on answers and
-// cut on evidence of drops, retransmission limits, and rate bounds.
+// one RTT estimate per scan (RFC 6298), a window of probes in flight grown on
+// answers, retransmission limits, and rate bounds. The pacing rate and its
+// reaction to congestion are in congestion.ts.
 // All times are milliseconds on the engine's monotonic clock; rates are probes/s.
 import { UsageError } from '../cli/errors.js';
 
@@ -142,26 +143,22 @@ export class RttEstimator {
   }
 }
 
-// nmap's scan_performance_vars: low_cwnd 1, slow start +1 and congestion
-// avoidance +1/cwnd per answer, both scaled by expected/received answers (at most
-// 50) so that silent (filtered) probes do not freeze growth; on a drop the window
-// halves and ssthresh = in-flight / divisor (2 for -T0..3, 4/3 for -T4/5).
-const LOW_CWND = 1;
+// The window follows nmap's slow start (scan_performance_vars): +1 per answer,
+// scaled by expected/received answers (at most 50) so that silent (filtered)
+// probes do not freeze growth. nmap also halves the
+// window whenever a retransmission is answered; rawscan does not: under steady
+// random loss that starves the scan (congestion.ts explains what it does
+// instead). The window remains the cap on probes in flight (--max-parallelism),
+// and it grows only while answers come back, so a black hole holds it small.
 const CC_SCALE_MAX = 50;
 
 export class CongestionWindow {
   cwnd: number;
-  ssthresh: number;
-  drops = 0;
   private expected = 0;
   private received = 0;
-  private lastDropMs = -Infinity;
-  private readonly ssthreshDivisor: number;
 
   constructor(private readonly p: TimingParams) {
     this.cwnd = p.initialCwnd;
-    this.ssthresh = p.maxParallelism;
-    this.ssthreshDivisor = p.name === 'aggressive' || p.name === 'insane' ? 4 / 3 : 2;
   }
 
   /** A transmission ended without an answer. */
@@ -174,23 +171,7 @@ export class CongestionWindow {
     this.expected++;
     this.received++;
     const scale = Math.min(this.expected / this.received, CC_SCALE_MAX);
-    if (this.cwnd < this.ssthresh) this.cwnd = Math.min(this.cwnd + scale, this.ssthresh);
-    else this.cwnd += scale / this.cwnd;
-    if (this.cwnd > this.p.maxParallelism) this.cwnd = this.p.maxParallelism;
-  }
-
-  /**
-   * An answer to a retransmission: the try before it was lost. Cut once per loss
-   * episode: only when the lost transmission left after the previous cut (TCP's
-   * rule; nmap compares the answered retransmission's send time instead, which
-   * under steady random loss cuts every round trip and starves the window).
-   */
-  dropped(lostSentMs: number, inFlight: number, nowMs: number): void {
-    if (!(lostSentMs > this.lastDropMs)) return;
-    this.lastDropMs = nowMs;
-    this.drops++;
-    this.ssthresh = Math.max(inFlight / this.ssthreshDivisor, 2);
-    this.cwnd = Math.max(LOW_CWND, this.cwnd / 2);
+    this.cwnd = Math.min(this.cwnd + scale, this.p.maxParallelism);
   }
 }
 
@@ -202,11 +183,19 @@ export class TokenBucket {
   private tokens: number;
 
   constructor(
-    private readonly rate: number,
-    private readonly burst: number,
+    private rate: number,
+    private burst: number,
     private lastMs: number,
   ) {
     this.tokens = Math.min(1, burst);
+  }
+
+  /** Changes the rate from now on; tokens already earned are kept (up to the new burst). */
+  setRate(rate: number, burst: number, nowMs: number): void {
+    this.available(nowMs);
+    this.rate = rate;
+    this.burst = burst;
+    this.tokens = Math.min(this.tokens, burst);
   }
 
   /** Tokens available now (fractional). */

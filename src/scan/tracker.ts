@@ -1,13 +1,13 @@
 // The state tracker: the verdicts of answered probes, kept in growable typed
 // arrays (one row per answered probe; silent probes take no memory), and the
 // report materialised from them at the end. A covered index without a row was
-// finalised silent and gets its kind's SILENT_STATE with reason no-response.
+// finalised silent and gets its slot's silent state (ProbeSpace.silentStates:
+// SILENT_STATE of its kind, of the base kind for custom) with reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
 import {
   PORT_STATES,
   REASONS,
-  SILENT_STATE,
   type HostResult,
   type PortEvidence,
   type PortResult,
@@ -126,7 +126,14 @@ export class Verdicts {
 
 export function silentResult(space: ProbeSpace, port: number, slot: number): PortResult {
   const scan = space.kinds[slot];
-  return { port, protocol: 'tcp', scan, state: SILENT_STATE[scan], reason: 'no-response', reasonTtl: 0 };
+  return {
+    port,
+    protocol: 'tcp',
+    scan,
+    state: space.silentStates[slot],
+    reason: 'no-response',
+    reasonTtl: 0,
+  };
 }
 
 /**

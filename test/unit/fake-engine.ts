@@ -22,8 +22,14 @@ export interface FakeNetwork {
   kinds: ProbeKind[];
   /** round-trip time, ms */
   rttMs?: number;
-  /** probability that a probe or its answer is lost */
+  /** probability that a probe is lost on its way to the target */
   loss?: number;
+  /** probability that an answer is lost on its way back (after the limiters let it go) */
+  lossBack?: number;
+  /** the target's ICMP error limiter (Linux: 1/s after a burst of 6) */
+  icmpLimit?: AnswerLimiter;
+  /** the target's RST limiter (some stacks limit RSTs to closed ports) */
+  rstLimit?: AnswerLimiter;
   /** probability that an answer arrives twice */
   duplicate?: number;
   /** whether setRate() paces sending, as the real engine does (default true) */
@@ -35,7 +41,7 @@ export interface FakeNetwork {
   stepMs?: number;
 }
 
-interface Answer {
+export interface Answer {
   state: PortState;
   reason: Reason;
   tcpFlags: number;
@@ -227,7 +233,9 @@ export class FakeEngine implements NativeEngine {
       this.sentByTry[(w1 >>> 16) & 0xff]++;
       if (this.random() < (this.net.loss ?? 0)) continue;
       const kind = this.net.kinds[w1 >>> 24];
-      if (answerFor(kind, this.net.truth(w0, w1 & 0xffff)) === null) continue;
+      const answer = answerFor(kind, this.net.truth(w0, w1 & 0xffff));
+      if (answer === null || !limitAllows(this.net, answer, w0, now)) continue;
+      if (this.net.lossBack && this.random() < this.net.lossBack) continue;
       const copies = this.random() < (this.net.duplicate ?? 0) ? 2 : 1;
       for (let c = 0; c < copies; c++) {
         this.due.push(now + rtt);
@@ -293,6 +301,48 @@ export class FakeEngine implements NativeEngine {
     view.setFloat64(24, now, true);
     return rec;
   }
+}
+
+/**
+ * A host's limit on one kind of answer, as Linux's inet_peer_xrlim_allow: per
+ * address a bucket of `burst` tokens (full at first) refilled at perSecond;
+ * each answer sent spends one, a suppressed answer spends none.
+ */
+export class AnswerLimiter {
+  allowed = 0;
+  suppressed = 0;
+  private readonly hosts = new Map<number, { tokens: number; lastMs: number }>();
+
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {}
+
+  allow(address: number, nowMs: number): boolean {
+    let h = this.hosts.get(address);
+    if (!h) this.hosts.set(address, (h = { tokens: this.burst, lastMs: nowMs }));
+    h.tokens = Math.min(this.burst, h.tokens + ((nowMs - h.lastMs) * this.perSecond) / 1000);
+    h.lastMs = nowMs;
+    if (h.tokens < 1) {
+      this.suppressed++;
+      return false;
+    }
+    h.tokens--;
+    this.allowed++;
+    return true;
+  }
+}
+
+/** Whether the target's limiters let this answer go (ICMP errors and RSTs may be limited). */
+export function limitAllows(
+  net: Pick<FakeNetwork, 'icmpLimit' | 'rstLimit'>,
+  answer: Answer,
+  address: number,
+  nowMs: number,
+): boolean {
+  if (answer.icmpType === 3) return net.icmpLimit?.allow(address, nowMs) ?? true;
+  if (answer.reason === 'reset') return net.rstLimit?.allow(address, nowMs) ?? true;
+  return true;
 }
 
 /** A small seeded PRNG (mulberry32), uniform in [0, 1). */

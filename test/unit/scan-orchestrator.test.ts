@@ -9,7 +9,7 @@ import type {
   ScanReport,
   TargetList,
 } from '../../src/scan/types.js';
-import { FakeEngine, mulberry32, type FakeNetwork, type PortTruth } from './fake-engine.js';
+import { AnswerLimiter, FakeEngine, mulberry32, type FakeNetwork, type PortTruth } from './fake-engine.js';
 
 const TARGET = 0xc6130005; // 198.19.0.5
 
@@ -107,6 +107,38 @@ describe('runScan', () => {
     expect(retried.length).toBeGreaterThan(400);
     expect(report.stats.retransmissions).toBe(engine.sent - 3000);
     expect(engine.sentByTry[1]).toBeGreaterThan(400);
+  });
+
+  it('finds every port at 5% loss each way with default timing, without a congestion cut', async () => {
+    const truth = randomTruth(23, 65535);
+    const { report } = await scan(
+      { targets: single(), ports: allPorts, scanTypes: ['syn'] },
+      { truth, rttMs: 2, loss: 0.05, lossBack: 0.05, seed: 4 },
+      { template: 3, minRttMs: undefined },
+    );
+    const wrong = report.hosts[0].ports.filter((p) => p.state !== EXPECTED.syn[truth(TARGET, p.port)]);
+    expect(wrong).toEqual([]);
+    expect(report.stats.retransmissions).toBeGreaterThan(5000);
+    expect(report.stats.notes.join('\n')).not.toMatch(/congestion/);
+  });
+
+  it('waits for an ICMP rate limit in a FIN scan and says so', async () => {
+    // 40 ports rejected through a limiter of 20 errors/s after a burst of 6: about 1.7 s of waiting.
+    const truth = (_: number, port: number): PortTruth =>
+      port % 50 === 0 ? 'rejected' : port % 50 === 25 ? 'dropped' : 'closed';
+    const icmpLimit = new AnswerLimiter(20, 6);
+    const { report, ms } = await scan(
+      { targets: single(), ports: allPorts.slice(0, 2000), scanTypes: ['fin'] },
+      { truth, rttMs: 2, icmpLimit },
+    );
+    const wrong = report.hosts[0].ports.filter((p) => p.state !== EXPECTED.fin[truth(TARGET, p.port)]);
+    expect(wrong).toEqual([]);
+    expect(icmpLimit.suppressed).toBeGreaterThan(30);
+    expect(ms).toBeGreaterThan(1500);
+    expect(ms).toBeLessThan(10_000);
+    expect(report.stats.notes.join('\n')).toMatch(
+      /ICMP rate limit detected at 198\.19\.0\.5 \(at least \d+\.\d ICMP\/s/,
+    );
   });
 
   it('ends one RTT-derived timeout after the last send, with no fixed wait', async () => {

@@ -3,8 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { Scheduler, ReplyOutcome } from '../../src/scan/scheduler.js';
 import { resolveTiming, type TimingOptions } from '../../src/scan/timing.js';
-import type { ProbeKind, ReplyRecord, ScanPlan, TargetList } from '../../src/scan/types.js';
-import { answerFor, mulberry32, type PortTruth } from './fake-engine.js';
+import {
+  SILENT_STATE,
+  type PortState,
+  type ProbeKind,
+  type ReplyRecord,
+  type ScanPlan,
+  type TargetList,
+} from '../../src/scan/types.js';
+import { AnswerLimiter, answerFor, limitAllows, mulberry32, type PortTruth } from './fake-engine.js';
 
 const BASE = 0xc6130000; // 198.19.0.0
 
@@ -17,7 +24,11 @@ interface Wire {
   rttMs: number;
   /** true when this transmission gets no answer */
   lost?: (address: number, port: number, tryNo: number) => boolean;
+  /** true when the answer (if any) is lost on its way back */
+  lostBack?: () => boolean;
   duplicate?: boolean;
+  /** the target's answer limiters, applied when a probe arrives */
+  limits?: { icmpLimit?: AnswerLimiter; rstLimit?: AnswerLimiter };
 }
 
 interface DriveResult {
@@ -41,6 +52,9 @@ function drive(s: Scheduler, wire: Wire, untilMs = 60_000, onStep?: (now: number
       consumed++;
       sentByTry[(w1 >>> 16) & 0xff]++;
       if (wire.lost?.(w0, w1 & 0xffff, (w1 >>> 16) & 0xff)) continue;
+      const answer = answerFor(s.space.kinds[w1 >>> 24], wire.truth(w0, w1 & 0xffff));
+      if (answer && !limitAllows(wire.limits ?? {}, answer, w0, now)) continue;
+      if (answer && wire.lostBack?.()) continue;
       for (let c = wire.duplicate ? 2 : 1; c > 0; c--) answers.push({ due: now + wire.rttMs, w0, w1 });
     }
     s.sent(consumed, now);
@@ -81,6 +95,50 @@ function scheduler(plan: Partial<ScanPlan>, timing: TimingOptions = {}): Schedul
 }
 
 const ports = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+function randomTruth(seed: number, n: number): (address: number, port: number) => PortTruth {
+  const rng = mulberry32(seed);
+  const table = Array.from({ length: n + 1 }, (): PortTruth => {
+    const x = rng();
+    return x < 0.05 ? 'open' : x < 0.85 ? 'closed' : x < 0.95 ? 'dropped' : 'rejected';
+  });
+  return (_, port) => table[port];
+}
+
+const EXPECTED: Record<'syn' | 'fin', Record<PortTruth, PortState>> = {
+  syn: { open: 'open', closed: 'closed', dropped: 'filtered', rejected: 'filtered', expired: 'filtered' },
+  fin: {
+    open: 'open|filtered',
+    closed: 'closed',
+    dropped: 'open|filtered',
+    rejected: 'filtered',
+    expired: 'open|filtered',
+  },
+};
+
+/**
+ * Watches the verdicts of s (one target, one kind); the returned function lists
+ * the ports decided wrong (`port truth -> state`) and the ports never decided.
+ */
+function wrongPorts(s: Scheduler, truth: (address: number, port: number) => PortTruth): () => string[] {
+  const decided = new Set<number>();
+  const wrong: string[] = [];
+  s.onVerdict = (index, address, row) => {
+    s.space.decode(index);
+    const port = s.space.ports[s.space.portIndex];
+    const kind = s.space.kinds[s.space.slot] as 'syn' | 'fin';
+    const state = row < 0 ? SILENT_STATE[kind] : s.verdicts.result(row, s.space, address, port, 0).state;
+    decided.add(port);
+    if (state !== EXPECTED[kind][truth(address, port)])
+      wrong.push(`${port} ${truth(address, port)} -> ${state}`);
+  };
+  return () => [
+    ...wrong,
+    ...Array.from(s.space.ports)
+      .filter((p) => !decided.has(p))
+      .map((p) => `${p} undecided`),
+  ];
+}
 
 describe('Scheduler', () => {
   it('decides every probe once, by its first reply', () => {
@@ -131,21 +189,107 @@ describe('Scheduler', () => {
     expect(s.verdicts.count).toBe(0);
   });
 
-  it('cuts the congestion window when retransmissions get answered', () => {
+  it('backs off when answers fall behind the send rate, and recovers', () => {
     const s = scheduler({ ports: ports(60_000) }, { minRttMs: 5 });
-    let peak = 0;
-    let cut = false;
     let clock = 0;
-    // Loss starts after 25 ms, when slow start has opened the window.
-    const lost = (_a: number, port: number, tryNo: number) => clock > 25 && tryNo === 0 && port % 3 === 0;
-    drive(s, { truth: () => 'closed', rttMs: 2, lost }, 200, (now) => {
+    // From 25 ms on, a bottleneck answers at most 2000 probes/s; the excess is lost.
+    const bottleneck = new AnswerLimiter(2000, 20);
+    const lost = (address: number) => clock > 25 && !bottleneck.allow(address, clock);
+    let fastest = 0;
+    drive(s, { truth: () => 'closed', rttMs: 2, lost }, 3000, (now) => {
       clock = now;
-      if (s.window.drops === 0) peak = Math.max(peak, s.window.cwnd);
-      else if (s.window.cwnd < peak / 2 + 1) cut = true;
+      if (now > 1500) fastest = Math.max(fastest, s.rate.ratePps);
     });
-    expect(peak).toBeGreaterThan(1000);
-    expect(s.window.drops).toBeGreaterThan(0);
-    expect(cut).toBe(true);
+    expect(s.rate.cuts).toBeGreaterThan(0);
+    expect(s.rate.lastCause).toBe('loss');
+    expect(fastest).toBeGreaterThan(1000);
+    expect(fastest).toBeLessThan(8000);
+  });
+
+  it('keeps every port right at 5% loss each way with default timing, at full speed', () => {
+    const rng = mulberry32(8);
+    const truth = randomTruth(8, 20_000);
+    const s = new Scheduler(
+      { targets: range(1), ports: ports(20_000), scanTypes: ['syn'] },
+      resolveTiming({}),
+      { seed: 3n, nowMs: 0 },
+    );
+    const wrong = wrongPorts(s, truth);
+    const { endMs } = drive(s, { truth, rttMs: 2, lost: () => rng() < 0.05, lostBack: () => rng() < 0.05 });
+    expect(s.finished).toBe(true);
+    expect(wrong()).toEqual([]);
+    expect(s.rate.cuts).toBe(0);
+    expect(s.allowedTries()).toBeGreaterThanOrEqual(5); // ~7 tries: 0.0975^7 x 20000 < 0.01
+    expect(endMs).toBeLessThan(2000); // (tries + 1) x 100 ms of tail, no more
+  });
+
+  describe('with a Linux-like ICMP rate limit (burst 6, then 1/s)', () => {
+    const REJECTED = 60;
+    // 20000 ports: 60 rejected with ICMP, 30 open and 30 dropped (both silent to FIN), the rest closed.
+    const truth = (_: number, port: number): PortTruth =>
+      port % 300 === 0 && port <= 300 * REJECTED
+        ? 'rejected'
+        : port % 300 === 100 && port <= 9000
+          ? 'open'
+          : port % 300 === 200 && port <= 9000
+            ? 'dropped'
+            : 'closed';
+
+    it.each([
+      ['no loss', 0],
+      ['5% loss each way', 0.05],
+    ])('waits for it in a FIN scan, only as long as it imposes (%s)', (_name, loss) => {
+      const rng = mulberry32(21);
+      const icmpLimit = new AnswerLimiter(1, 6);
+      const s = new Scheduler(
+        { targets: range(1), ports: ports(20_000), scanTypes: ['fin'] },
+        resolveTiming({}),
+        { seed: 4n, nowMs: 0 },
+      );
+      const wrong = wrongPorts(s, truth);
+      const { endMs } = drive(
+        s,
+        { truth, rttMs: 2, limits: { icmpLimit }, lost: () => rng() < loss, lostBack: () => rng() < loss },
+        600_000,
+      );
+      expect(s.finished).toBe(true);
+      expect(wrong()).toEqual([]);
+      // The limiter lets 6 errors through at once, then one per second: no scan can be faster.
+      const imposedMs = ((REJECTED - 6) / 1) * 1000;
+      expect(endMs).toBeGreaterThan(imposedMs * 0.9);
+      expect(endMs).toBeLessThan(imposedMs * 1.3 + 3000);
+      expect(s.timingNotes().join('\n')).toMatch(
+        /ICMP rate limit detected at 198\.19\.0\.0 \(at least (0\.9|1\.0) ICMP\/s/,
+      );
+    });
+
+    it('does not wait when the limiter keeps up, nor in a SYN scan', () => {
+      for (const kind of ['fin', 'syn'] as const) {
+        const s = new Scheduler(
+          { targets: range(1), ports: ports(20_000), scanTypes: [kind] },
+          resolveTiming({}),
+          { seed: 4n, nowMs: 0 },
+        );
+        const wrong = wrongPorts(s, truth);
+        const limits = { icmpLimit: new AnswerLimiter(kind === 'fin' ? 100_000 : 1, 6) };
+        const { endMs } = drive(s, { truth, rttMs: 2, limits });
+        expect(wrong()).toEqual([]);
+        expect(endMs).toBeLessThan(1000);
+        expect(s.timingNotes()).toEqual([]);
+      }
+    });
+  });
+
+  it('backs off to an RST rate limit and still finds every closed port', () => {
+    const rstLimit = new AnswerLimiter(1000, 20);
+    const s = scheduler({ ports: ports(5000) }, { template: 3 });
+    const wrong = wrongPorts(s, () => 'closed');
+    const { endMs } = drive(s, { truth: () => 'closed', rttMs: 2, limits: { rstLimit } });
+    expect(wrong()).toEqual([]);
+    expect(s.rate.cuts).toBeGreaterThan(0);
+    expect(endMs).toBeGreaterThan(4500); // 5000 RSTs at 1000/s
+    expect(endMs).toBeLessThan(12_000);
+    expect(s.timingNotes().join('\n')).toMatch(/congestion: the send rate was cut/);
   });
 
   it('never holds more probes than the window allows', () => {

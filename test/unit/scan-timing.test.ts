@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
+import { SendRate } from '../../src/scan/congestion.js';
 import { CongestionWindow, RttEstimator, TokenBucket, resolveTiming } from '../../src/scan/timing.js';
 
 describe('resolveTiming', () => {
@@ -79,28 +80,141 @@ describe('CongestionWindow', () => {
     expect(w.cwnd).toBe(start + 4);
   });
 
-  it('halves on a drop, at most once per probe sent after the last cut', () => {
+  it('is not cut by answered retransmissions and never passes maxParallelism', () => {
     const w = new CongestionWindow(p);
-    for (let i = 0; i < 200; i++) w.answered();
-    const before = w.cwnd;
-    w.dropped(10, 180, 20);
-    expect(w.cwnd).toBe(before / 2);
-    expect(w.ssthresh).toBe(90);
-    w.dropped(15, 180, 25); // sent before the cut at 20: same loss episode
-    expect(w.cwnd).toBe(before / 2);
-    w.dropped(21, 180, 30);
-    expect(w.cwnd).toBe(before / 4);
-    expect(w.drops).toBe(2);
-  });
-
-  it('grows by 1/cwnd per answer in congestion avoidance and never passes maxParallelism', () => {
-    const w = new CongestionWindow(p);
-    w.dropped(1, 4, 2); // ssthresh 2, cwnd halves
-    w.cwnd = 10;
-    w.answered();
-    expect(w.cwnd).toBeCloseTo(10.1);
     for (let i = 0; i < 1_000_000; i++) w.answered();
     expect(w.cwnd).toBe(1000);
+    expect('dropped' in w).toBe(false);
+  });
+});
+
+describe('SendRate', () => {
+  const TIMEOUT = 100;
+  /**
+   * Feeds `ms` of first tries: pps() probes/s wanted (the pacer may hold some
+   * back); the share share(rate) of those released is answered at once.
+   */
+  function run(r: SendRate, fromMs: number, ms: number, pps: () => number, share: (pps: number) => number) {
+    let carry = 0;
+    for (let now = fromMs; now < fromMs + ms; now++) {
+      const rate = Math.min(pps(), r.ratePps);
+      const n = Math.max(1, Math.round(rate / 1000));
+      r.take(n, pps() > r.ratePps, now);
+      r.firstTriesSent(n, now);
+      for (carry += n * share(rate); carry >= 1; carry--) r.firstTryAnswered(now);
+      r.update(now, TIMEOUT, 1, true);
+    }
+  }
+
+  it('does not limit before the first evidence of congestion', () => {
+    const r = new SendRate(Infinity, 0);
+    expect(r.available(0)).toBe(Infinity);
+    run(
+      r,
+      0,
+      2000,
+      () => 100_000,
+      () => 0.9,
+    );
+    expect([r.cuts, r.ratePps, r.congestedUntilMs()]).toEqual([0, Infinity, -Infinity]);
+  });
+
+  it.each([0.05, 0.1, 0.2, 0.3])('takes %f random loss as the path’s, not as congestion', (loss) => {
+    // A fifth of the ports silent, the rest answer unless the probe or the answer is lost.
+    const share = 0.8 * (1 - loss) ** 2;
+    const r = new SendRate(Infinity, 0);
+    let pps = 5000;
+    run(
+      r,
+      0,
+      3000,
+      () => (pps = Math.min(pps * 1.002, 200_000)),
+      () => share,
+    );
+    expect(r.cuts).toBe(0);
+    expect(r.baseline).toBeCloseTo(share, 1);
+  });
+
+  it('cuts to half the measured rate when the share answered falls with the rate', () => {
+    const r = new SendRate(Infinity, 0);
+    // A bottleneck of 20k answers/s behind 10% silent ports.
+    let pps = 10_000;
+    const bottleneck = (rate: number) => Math.min(0.9, 20_000 / rate);
+    run(r, 0, 1000, () => pps, bottleneck);
+    expect(r.cuts).toBe(0);
+    pps = 80_000;
+    run(r, 1000, 130, () => pps, bottleneck);
+    expect(r.cuts).toBe(1);
+    expect(r.lastCause).toBe('loss');
+    expect(r.ratePps).toBeGreaterThan(30_000);
+    expect(r.ratePps).toBeLessThan(50_000);
+    expect(r.congestedUntilMs()).toBe(Infinity); // an episode: tries do not count
+    // Then the rate hovers near the bottleneck: cut when it overshoots, grown back below it.
+    const rates: number[] = [];
+    for (let t = 1130; t < 6130; t += 10) {
+      run(r, t, 10, () => pps, bottleneck);
+      if (t > 2130) rates.push(r.ratePps);
+    }
+    const mean = rates.reduce((a, b) => a + b) / rates.length;
+    expect(mean).toBeGreaterThan(12_000);
+    expect(mean).toBeLessThan(32_000);
+  });
+
+  it('ends an episode when the share answered is back near the baseline', () => {
+    const r = new SendRate(Infinity, 0);
+    run(
+      r,
+      0,
+      1000,
+      () => 10_000,
+      () => 0.9,
+    );
+    run(
+      r,
+      1000,
+      200,
+      () => 80_000,
+      (rate) => Math.min(0.9, 20_000 / rate),
+    );
+    expect(r.inEpisode).toBe(true);
+    run(
+      r,
+      1200,
+      1000,
+      () => 10_000,
+      () => 0.9,
+    );
+    expect(r.inEpisode).toBe(false);
+    expect(r.congestedUntilMs()).toBeGreaterThanOrEqual(r.lastCutMs + TIMEOUT + 2 + 10);
+    expect(r.congestedUntilMs()).toBeLessThan(2200);
+  });
+
+  it('cuts on hard evidence at most once per 100 ms, and grows back only while it is the limit', () => {
+    const r = new SendRate(Infinity, 0);
+    run(
+      r,
+      0,
+      100,
+      () => 50_000,
+      () => 1,
+    );
+    r.congested(100, 'capture drops');
+    r.congested(150, 'capture drops');
+    expect([r.cuts, r.lastCause]).toEqual([1, 'capture drops']);
+    expect(r.ratePps).toBeCloseTo(25_000, -3);
+    r.congested(201, 'send errors');
+    expect(r.cuts).toBe(2);
+    const before = r.ratePps;
+    for (let now = 202; now < 600; now++) r.update(now, TIMEOUT, 1, true); // nothing released: no growth
+    expect(r.ratePps).toBe(before);
+    run(
+      r,
+      600,
+      400,
+      () => Infinity,
+      () => 1,
+    );
+    expect(r.ratePps).toBeGreaterThan(before * 1.5);
   });
 });
 
