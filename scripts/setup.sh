@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Build: libpcap-dev, g++, make, python3 (node-gyp). Lab and tests: iproute2,
 # nftables, nmap and ndiff (independent witnesses), libxml2-utils (DTD checks),
 # clang + compiler-rt (fuzzing, sanitizers), tcpdump, libcap2-bin (setcap).
-packages=(libpcap-dev g++ make python3 iproute2 nftables nmap ndiff libxml2-utils clang
+packages=(libpcap-dev g++ make python3 iproute2 nftables nmap ndiff libxml2-utils clang clang-format
   libclang-rt-14-dev tcpdump libcap2-bin)
 missing=()
 for p in "${packages[@]}"; do

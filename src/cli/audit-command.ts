@@ -5,25 +5,30 @@
 // writes the JSON result, --junit FILE the JUnit XML, --evidence FILE the
 // scan's probe outcomes. Exit status: 0 every rule holds, 1 a rule is violated,
 // 2 error or undecided. nmap spellings work here too (-oJ FILE, -T4, -e IFACE):
-// main.ts rewrites them.
+// main.ts rewrites them. Least privilege as for scans (docs/security.md): the
+// policy is read and the output files and every zone's engine are opened
+// first, then rawscan drops to --user (started as root) or clears its
+// capabilities, before any packet is parsed.
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import {
+  judgeAudit,
+  prepareAudit,
   renderAuditJson,
   renderAuditJUnit,
   renderAuditTable,
-  runAuditCore,
   type AuditOptions,
 } from '../audit/audit.js';
 import { evidenceLines } from '../audit/evidence.js';
 import { PRIVILEGE_MESSAGE } from '../native/addon.js';
-import { writeOutput } from '../output/write.js';
-import type { ScanReport } from '../scan/types.js';
-import { auditScanner } from './audit-scan.js';
+import { closeEarlyOutputs, openOutputsEarly, writeOutput } from '../output/write.js';
+import { openAuditScans, type AuditScans } from './audit-scan.js';
+import { dropForScan, planDropForProcess } from './drop-privileges.js';
 import { UsageError } from './errors.js';
 import { setExitCode } from './exit.js';
 import { canUseRawSockets } from './privilege.js';
+import { USER_OPTION } from './scan-options.js';
 
 /** Exit status of an audit that could not run (bad input, no privileges): the same as a bad policy. */
 const EXIT_AUDIT_ERROR = 2;
@@ -62,6 +67,7 @@ export function builder(y: Argv) {
     .option('max-retries', { type: 'number', describe: 'retransmissions of an unanswered probe (0-15)' })
     .option('min-rate', { type: 'number', describe: 'send at least this many probes per second' })
     .option('max-rate', { type: 'number', describe: 'send at most this many probes per second' })
+    .option('user', USER_OPTION)
     .option('verbose', { alias: 'v', type: 'count', describe: 'more output' })
     .example('rawscan audit dmz.yaml --junit audit.xml', 'check the DMZ policy; JUnit for CI')
     .example('rawscan audit dmz.yaml --full --ack -oJ audit.json', 'every port, with ACK evidence')
@@ -81,9 +87,13 @@ export async function handler(argv: AuditArgs): Promise<void> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let report: ScanReport | undefined;
+  let scans: AuditScans | undefined;
   try {
-    const scan = auditScanner({
+    const dropPlan = planDropForProcess(argv.user);
+    const plan = prepareAudit(text, file, options);
+    checkCanScan(plan.scan, argv.ack);
+    await openOutputsEarly(earlyOutputs(argv));
+    scans = await openAuditScans(plan, {
       scanArgs: {
         timing: argv.timing,
         'max-retries': argv['max-retries'],
@@ -97,17 +107,15 @@ export async function handler(argv: AuditArgs): Promise<void> {
       commandLine: ['rawscan', ...process.argv.slice(2)].join(' '),
       verbose: argv.verbose,
     });
-    const result = await runAuditCore(text, file, options, async (plan) => {
-      checkCanScan(plan.scan, argv.ack);
-      report = await scan(plan);
-      return report;
-    });
+    dropForScan(dropPlan, argv.verbose);
+    const report = await scans.run();
+    const result = judgeAudit(plan, report);
     if (argv['output-json'] !== '-') await writeOutput('-', renderAuditTable(result), 'output');
     if (argv['output-json'] !== undefined)
       await writeOutput(argv['output-json'], renderAuditJson(result), '-oJ output');
     if (argv.junit !== undefined)
       await writeOutput(argv.junit, renderAuditJUnit(result, { hostname: hostname() }), '--junit output');
-    if (argv.evidence !== undefined && report)
+    if (argv.evidence !== undefined)
       await writeOutput(argv.evidence, evidenceLines(report), '--evidence output');
     setExitCode(result.exitCode);
   } catch (err) {
@@ -116,9 +124,21 @@ export async function handler(argv: AuditArgs): Promise<void> {
       throw new UsageError(err.message, EXIT_AUDIT_ERROR);
     throw err;
   } finally {
+    await scans?.close();
+    await closeEarlyOutputs();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The files the audit writes (not "-"), opened before the privilege drop. */
+function earlyOutputs(argv: AuditArgs): { path: string; what: string }[] {
+  const outputs: [string | undefined, string][] = [
+    [argv['output-json'], '-oJ output'],
+    [argv.junit, '--junit output'],
+    [argv.evidence, '--evidence output'],
+  ];
+  return outputs.flatMap(([path, what]) => (path === undefined ? [] : [{ path, what }]));
 }
 
 async function readPolicy(file: string): Promise<string> {

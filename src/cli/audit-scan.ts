@@ -2,12 +2,18 @@
 // hosts × the ports that test its rules), raw through the native engine or
 // connect, merged into the one report the verdicts read. With ACK evidence the
 // raw scans run SYN and ACK probes together (results per scan type).
-import type { AuditScanner, ProbeGroup } from '../audit/audit.js';
+// openAuditScans opens every group's engine before the first scan runs (each
+// zone has its own route, and so its own engine), so that the command can drop
+// its privileges in between: a dropped process cannot open another engine.
+// An engine waiting for its turn captures the earlier scans' ICMP errors too;
+// its own cookie key rejects them once it starts.
+import type { AuditPlan } from '../audit/audit.js';
 import { runConnectScan } from '../scan/connect-report.js';
 import type { HostResult, PortResult, ScanReport, ScanStats, ScanType } from '../scan/types.js';
 import { loadTargets } from '../targets/load.js';
-import { runRawScan } from './raw-scan.js';
-import { validateScanArgs, type RawScanArgs } from './scan-options.js';
+import type { TargetSet } from '../targets/target-set.js';
+import { openRawScan, ringBytesPerEngine, type OpenedRawScan } from './raw-scan.js';
+import { validateScanArgs, type RawScanArgs, type ScanSettings } from './scan-options.js';
 import { VERSION } from './version.js';
 
 export interface AuditScanOptions {
@@ -22,49 +28,101 @@ export interface AuditScanOptions {
   verbose: number;
 }
 
-export function auditScanner(options: AuditScanOptions): AuditScanner {
-  return async (plan) => {
-    const scanTypes: ScanType[] =
-      plan.scan === 'connect' ? ['connect'] : options.ack ? ['syn', 'ack'] : ['syn'];
-    const settings = validateScanArgs(
-      { ...options.scanArgs, n: true, scan: scanTypes },
-      plan.scan !== 'connect',
-    );
-    const reports: ScanReport[] = [];
-    for (const group of plan.groups) {
-      if (group.ports.length === 0 || options.signal?.aborted) continue;
-      reports.push(await scanGroup(group, options, settings));
-    }
-    return mergeReports(reports, scanTypes, options);
-  };
+/** The plan's scans, ready to run: raw ones hold open engines. */
+export interface AuditScans {
+  /** runs the group scans one after another (an aborted signal skips the rest) and merges their reports; once */
+  run(): Promise<ScanReport>;
+  /** closes the engines of scans that did not run; idempotent */
+  close(): Promise<void>;
 }
 
-async function scanGroup(
-  group: ProbeGroup,
-  options: AuditScanOptions,
-  settings: ReturnType<typeof validateScanArgs>,
-): Promise<ScanReport> {
-  const targets = await loadTargets({ specs: group.hosts });
-  if (settings.scanTypes[0] === 'connect') {
-    return runConnectScan(targets, group.ports, {
+/** A probe group with its hosts read. */
+interface GroupScan {
+  targets: TargetSet;
+  ports: number[];
+}
+
+/**
+ * Reads every group's hosts and, for a raw plan, opens every group's engine
+ * (UsageError when one cannot open). Groups without ports are left out.
+ */
+export async function openAuditScans(plan: AuditPlan, options: AuditScanOptions): Promise<AuditScans> {
+  const scanTypes: ScanType[] =
+    plan.scan === 'connect' ? ['connect'] : options.ack ? ['syn', 'ack'] : ['syn'];
+  const settings = validateScanArgs(
+    { ...options.scanArgs, n: true, scan: scanTypes },
+    plan.scan !== 'connect',
+  );
+  const groups: GroupScan[] = [];
+  for (const group of plan.groups) {
+    if (group.ports.length > 0)
+      groups.push({ targets: await loadTargets({ specs: group.hosts }), ports: group.ports });
+  }
+  const runAll = (scans: (() => Promise<ScanReport>)[]) => runInTurn(scans, scanTypes, options);
+  if (plan.scan === 'connect') {
+    const connectOptions = {
       timing: settings.timing,
       maxRetries: settings.maxRetries,
       signal: options.signal,
       commandLine: options.commandLine,
       version: VERSION,
       verbose: options.verbose,
-    });
+    };
+    const scans = groups.map((g) => () => runConnectScan(g.targets, g.ports, connectOptions));
+    return { run: () => runAll(scans), close: async () => {} };
   }
-  return runRawScan({
-    targets,
-    ports: group.ports,
-    settings,
-    device: options.device,
-    source: options.source,
-    signal: options.signal,
-    commandLine: options.commandLine,
-    verbose: options.verbose,
-  });
+  const opened = await openEngines(groups, settings, options);
+  return {
+    run: () => runAll(opened.map((scan) => () => scan.run())),
+    close: async () => {
+      await Promise.all(opened.map((scan) => scan.close()));
+    },
+  };
+}
+
+/** One open engine per group, all sharing the ring budget; on failure the ones opened are closed again. */
+async function openEngines(
+  groups: GroupScan[],
+  settings: ScanSettings,
+  options: AuditScanOptions,
+): Promise<OpenedRawScan[]> {
+  const opened: OpenedRawScan[] = [];
+  try {
+    for (const { targets, ports } of groups) {
+      const probes = targets.size * ports.length * settings.scanTypes.length;
+      opened.push(
+        await openRawScan({
+          targets,
+          ports,
+          settings,
+          device: options.device,
+          source: options.source,
+          signal: options.signal,
+          commandLine: options.commandLine,
+          verbose: options.verbose,
+          pcapBufferBytes: ringBytesPerEngine(groups.length, probes),
+        }),
+      );
+    }
+    return opened;
+  } catch (err) {
+    await Promise.all(opened.map((scan) => scan.close()));
+    throw err;
+  }
+}
+
+/** Runs scans one after another until the signal aborts; one merged report. */
+async function runInTurn(
+  scans: (() => Promise<ScanReport>)[],
+  scanTypes: ScanType[],
+  options: AuditScanOptions,
+): Promise<ScanReport> {
+  const reports: ScanReport[] = [];
+  for (const scan of scans) {
+    if (options.signal?.aborted) break;
+    reports.push(await scan());
+  }
+  return mergeReports(reports, scanTypes, options);
 }
 
 /**

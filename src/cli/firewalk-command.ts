@@ -2,24 +2,31 @@
 // router G let through towards TARGETS? Finds G's hop count, then sends SYNs
 // that expire one hop beyond G (src/audit/firewalk.ts has the rules) and
 // reports each port as allowed, blocked or unknown with its evidence.
+// Least privilege as for scans (docs/security.md): the -oJ file and every
+// engine the walk may need are opened first, then rawscan drops to --user
+// (started as root) or clears its capabilities, before any packet is parsed.
 // nmap spellings work here too (-oJ FILE, -T4, -e IFACE): main.ts rewrites them.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { dropForScan, planDropForProcess, type DropPlan } from './drop-privileges.js';
 import { UsageError } from './errors.js';
 import { canUseRawSockets } from './privilege.js';
-import { parseTiming } from './scan-options.js';
-import { firewalk } from '../audit/firewalk.js';
-import { engineProber } from '../audit/firewalk-prober.js';
+import { ringBytesPerEngine } from './raw-scan.js';
+import { parseTiming, USER_OPTION } from './scan-options.js';
+import { DISCOVERY_PORTS, firewalk, type FirewalkOptions } from '../audit/firewalk.js';
+import { openEngineProber } from '../audit/firewalk-prober.js';
 import { renderFirewalkJson, renderFirewalkText } from '../audit/firewalk-render.js';
 import { PRIVILEGE_MESSAGE } from '../native/addon.js';
-import { writeOutput } from '../output/write.js';
+import { closeEarlyOutputs, openOutputsEarly, writeOutput } from '../output/write.js';
 import { parsePortSpec } from '../ports/spec.js';
 import { ipToString, parseIpv4 } from '../targets/ipv4.js';
 import { loadTargets } from '../targets/load.js';
-import { lookupRoute } from '../targets/route.js';
+import { lookupRoute, type Route } from '../targets/route.js';
 
 /** Most probes (targets × ports) one firewalk sends: each is tracked until it is settled. */
 const MAX_PROBES = 1_000_000;
 const DEFAULT_MAX_HOPS = 16;
+/** Highest IP TTL (EngineConfig.ttl) */
+const MAX_TTL = 255;
 
 export const command = 'firewalk [targets..]';
 export const describe = 'find which TCP ports a gateway (router/firewall) lets through to hosts behind it';
@@ -48,6 +55,7 @@ export function builder(y: Argv) {
     .option('timing', { alias: 'T', type: 'string', describe: 'timing template 0-5 (as for scans)' })
     .option('max-retries', { type: 'number', describe: 'retransmissions of an unanswered probe (0-15)' })
     .option('max-rate', { type: 'number', describe: 'send at most this many probes per second' })
+    .option('user', USER_OPTION)
     .example(
       'rawscan firewalk --gateway 198.18.1.2 -p 22,80,443 198.18.2.10',
       'which of three ports pass the router',
@@ -69,12 +77,13 @@ export async function handler(argv: FirewalkArgs): Promise<void> {
     );
   }
   const maxHops = argv['max-hops'];
-  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > 255) {
+  if (!Number.isInteger(maxHops) || maxHops < 1 || maxHops > MAX_TTL) {
     throw new UsageError(`--max-hops ${maxHops} is out of range: use 1 to 255`);
   }
   if ((argv.targets ?? []).length === 0)
     throw new UsageError('firewalk needs targets behind the gateway, e.g. 198.18.2.10');
   if (!canUseRawSockets()) throw new UsageError(PRIVILEGE_MESSAGE);
+  const dropPlan = planDropForProcess(argv.user);
   const ports = Array.from(parsePortSpec(argv.ports));
   const targets = await loadTargets({ specs: argv.targets ?? [] });
   if (targets.size * ports.length > MAX_PROBES) {
@@ -83,7 +92,27 @@ export async function handler(argv: FirewalkArgs): Promise<void> {
     );
   }
   const route = await lookupRoute(ipToString(targets.at(0)), { device: argv.interface, source: argv.source });
-  const prober = engineProber({
+  try {
+    await walk(argv, { gateway, targets, ports, maxHops }, route, dropPlan);
+  } finally {
+    await closeEarlyOutputs();
+  }
+}
+
+/** Opens the -oJ file and every engine, drops privileges, walks and writes the report. */
+async function walk(
+  argv: FirewalkArgs,
+  opts: FirewalkOptions,
+  route: Route,
+  dropPlan: DropPlan,
+): Promise<void> {
+  const jsonFile = argv['output-json'];
+  await openOutputsEarly(jsonFile === undefined ? [] : [{ path: jsonFile, what: '-oJ output' }]);
+  // Hop discovery probes with TTL 1 .. maxHops, the port pass one hop beyond the gateway
+  // (each open engine costs some 15 ms to open and 25 ms to close: the kernel's packet sockets).
+  const engines = Math.min(opts.maxHops + 1, MAX_TTL);
+  const probes = Math.max(opts.targets.size * opts.ports.length, DISCOVERY_PORTS);
+  const prober = openEngineProber({
     device: route.device,
     sourceAddress: parseIpv4(route.source)!,
     timing: {
@@ -91,12 +120,18 @@ export async function handler(argv: FirewalkArgs): Promise<void> {
       maxRetries: argv['max-retries'],
       maxRate: argv['max-rate'],
     },
+    maxTtl: engines,
+    pcapBufferBytes: ringBytesPerEngine(engines, probes),
   });
-  const report = await firewalk({ gateway, targets, ports, maxHops }, prober);
-  const json = renderFirewalkJson(report);
-  if (argv['output-json'] !== '-')
-    await writeOutput('-', argv.json ? json : renderFirewalkText(report), 'output');
-  if (argv['output-json'] !== undefined) await writeOutput(argv['output-json'], json, '-oJ output');
+  try {
+    dropForScan(dropPlan, 0);
+    const report = await firewalk(opts, prober.probe);
+    const json = renderFirewalkJson(report);
+    if (jsonFile !== '-') await writeOutput('-', argv.json ? json : renderFirewalkText(report), 'output');
+    if (jsonFile !== undefined) await writeOutput(jsonFile, json, '-oJ output');
+  } finally {
+    await prober.close();
+  }
 }
 
 export const firewalkCommand = { command, describe, builder, handler } as CommandModule<object, FirewalkArgs>;

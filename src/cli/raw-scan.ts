@@ -1,6 +1,8 @@
 // One raw scan through the native engine, as the scan and audit commands run
 // it: route lookup, engine configuration from validated ScanSettings, open
-// (privilege and device errors mapped to UsageError), then runScan.
+// (privilege and device errors mapped to UsageError), then runScan. A command
+// that runs several scans opens every engine first (openRawScan), drops its
+// privileges, and only then runs them: a dropped process cannot open another.
 import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors.js';
 import { customBase, type ScanSettings } from './scan-options.js';
@@ -39,10 +41,27 @@ export interface RawScanRequest {
    * (before any packet is parsed): the privilege drop (src/cli/drop-privileges.ts).
    */
   afterOpen?: () => void;
+  /** the engine's pcap ring, bytes (default: the engine's own, 16 MiB); see ringBytesPerEngine */
+  pcapBufferBytes?: number;
+}
+
+/** A raw scan whose engine holds its raw socket and capture but has not started (parses no packet yet). */
+export interface OpenedRawScan {
+  /** starts the engine and runs the scan (once); rejects as runScan does */
+  run(): Promise<ScanReport>;
+  /** closes the engine of a scan that will not run; harmless after run() */
+  close(): Promise<void>;
 }
 
 /** Runs the scan; rejects with UsageError when the engine cannot open (privileges, device). */
 export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
+  const scan = await openRawScan(req);
+  req.afterOpen?.();
+  return scan.run();
+}
+
+/** Looks up the route and opens the engine; UsageError when it cannot open (privileges, device). */
+export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
   const { settings } = req;
   const route = await lookupRoute(ipToString(req.targets.at(0)), { device: req.device, source: req.source });
   const kinds = settings.scanTypes as ProbeKind[];
@@ -61,6 +80,7 @@ export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
     customFlags: settings.customFlags,
     customBase: PROBE_KINDS.indexOf(base),
     ratePps: 0,
+    pcapBufferBytes: req.pcapBufferBytes,
   };
   const engine = addon.createEngine(config);
   try {
@@ -68,27 +88,50 @@ export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
   } catch (err) {
     throw mapEngineError(err, route.device);
   }
-  req.afterOpen?.();
-  return runScan(
-    { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
-    engine,
-    {
-      clock: () => addon.monotonicMs(),
-      template: settings.timing,
-      minRate: settings.minRate,
-      maxRate: settings.maxRate,
-      maxRetries: settings.maxRetries,
-      seed: req.seed,
-      shard: settings.shard,
-      signal: req.signal,
-      verbose: req.verbose,
-      commandLine: req.commandLine,
-      version: VERSION,
-      progressMs: req.progressMs,
-      decided: req.decided,
-    },
-    req.hooks,
-  );
+  const run = () =>
+    runScan(
+      { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
+      engine,
+      {
+        clock: () => addon.monotonicMs(),
+        template: settings.timing,
+        minRate: settings.minRate,
+        maxRate: settings.maxRate,
+        maxRetries: settings.maxRetries,
+        seed: req.seed,
+        shard: settings.shard,
+        signal: req.signal,
+        verbose: req.verbose,
+        commandLine: req.commandLine,
+        version: VERSION,
+        progressMs: req.progressMs,
+        decided: req.decided,
+      },
+      req.hooks,
+    );
+  return { run, close: () => engine.stop() };
+}
+
+/** The engine's own pcap ring (EngineConfig.pcap_buffer_bytes in native/engine/engine.h), bytes. */
+const ENGINE_RING_BYTES = 16 << 20;
+/** Ring memory of all the engines one command opens before its privilege drop, bytes. */
+const OPENED_TOGETHER_RING_BYTES = 64 << 20;
+/** Smallest ring: a few hundred frames (a frame slot holds a 256-byte snapshot). */
+const MIN_RING_BYTES = 256 << 10;
+/** Room per probe: a few replies (one per try) and strays. */
+const RING_BYTES_PER_PROBE = 2 << 10;
+
+/**
+ * The pcap ring of each of `engines` engines that one command opens before its
+ * privilege drop and starts one after another; `probes` is what the largest of
+ * their scans sends. One engine keeps the engine's default ring; several share
+ * a fixed budget (ring memory is the kernel's, held from open to close), and
+ * none takes more than its probes need.
+ */
+export function ringBytesPerEngine(engines: number, probes: number): number | undefined {
+  if (engines <= 1) return undefined;
+  const share = Math.floor(OPENED_TOGETHER_RING_BYTES / engines);
+  return Math.max(MIN_RING_BYTES, Math.min(ENGINE_RING_BYTES, share, probes * RING_BYTES_PER_PROBE));
 }
 
 /** --seed: a decimal or 0x-hex number below 2^64. */

@@ -18,6 +18,12 @@ export const MAX_RATE = 100_000_000;
 
 const TIMING_NAMES = ['paranoid', 'sneaky', 'polite', 'normal', 'aggressive', 'insane'] as const;
 
+/** --user, as the scan, audit and firewalk commands define it (src/cli/drop-privileges.ts) */
+export const USER_OPTION = {
+  type: 'string',
+  describe: `started as root: the user the scan runs as once its socket and files are open (default ${DEFAULT_USER})`,
+} as const;
+
 export function defineScanOptions<T>(y: Argv<T>) {
   return y
     .option('scan', {
@@ -70,11 +76,7 @@ export function defineScanOptions<T>(y: Argv<T>) {
         'also scan broadcast, multicast and reserved addresses (0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, local network/broadcast addresses), skipped by default',
       group: 'Targets:',
     })
-    .option('user', {
-      type: 'string',
-      describe: `started as root: the user the scan runs as once its socket and files are open (default ${DEFAULT_USER})`,
-      group: 'Scan:',
-    })
+    .option('user', { ...USER_OPTION, group: 'Scan:' })
     .option('timing', {
       alias: 'T',
       type: 'string',

@@ -96,7 +96,7 @@ class NamespaceLab implements Lab {
     return execInNamespace(this.scannerNs, file, args, { timeoutMs: DEFAULT_EXEC_TIMEOUT_MS, ...opts });
   }
 
-  execInTarget(file: string, args: string[], opts: { timeoutMs?: number } = {}) {
+  execInTarget(file: string, args: string[], opts: { timeoutMs?: number; input?: string } = {}) {
     return execInNamespace(this.targetNs, file, args, { timeoutMs: DEFAULT_EXEC_TIMEOUT_MS, ...opts });
   }
 

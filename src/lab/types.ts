@@ -53,8 +53,12 @@ export interface Lab {
     args: string[],
     opts?: { timeoutMs?: number; input?: string },
   ): Promise<ExecResult>;
-  /** run a program inside the target namespace */
-  execInTarget(file: string, args: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** run a program inside the target namespace (execFile; `input` is written to its stdin) */
+  execInTarget(
+    file: string,
+    args: string[],
+    opts?: { timeoutMs?: number; input?: string },
+  ): Promise<ExecResult>;
   /** remove namespaces, listeners and rules; safe to call twice */
   destroy(): Promise<void>;
 }

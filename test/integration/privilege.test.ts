@@ -3,7 +3,7 @@
 // every thread: once the engine is open, the scan must run without capabilities
 // (and, started as root, as nobody), and its results must still be right.
 // Both ways to start it: as root, and as nobody through a setcap'd copy of node.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -19,92 +19,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab, PortBehaviour } from '../../src/lab/index.js';
-import { heldCapabilities, parseStatus, type Credentials } from '../../src/cli/privilege.js';
+import { heldCapabilities } from '../../src/cli/privilege.js';
 import { openOutputFile } from '../../src/output/write.js';
 import { createTestLab, requireRoot } from './helpers/lab.js';
 import { CLI, wrongPorts, type JsonReport } from './helpers/rawscan.js';
+import {
+  afterDrop,
+  capabilitiesCleared,
+  expectDroppedToNobody,
+  NOBODY,
+  watch,
+} from './helpers/watch-privilege.js';
 
 const TARGET = '198.19.0.1';
 const PORTS: Record<number, PortBehaviour> = { 22: 'open', 80: 'open', 443: 'drop', 1200: 'open' };
 const LAST_PORT = 1500;
 // ~3 s at 500 probes/s: time enough to watch the scan.
 const SCAN = ['-sS', '-p', `1-${LAST_PORT}`, '--max-rate', '500', '-n', TARGET];
-const NOBODY = 65534;
-/** drop_signal() in native/binding/privilege.cc: SIGRTMIN (34) + 3 */
-const DROP_SIGNAL = 37;
-
-interface Snapshot {
-  main: Credentials;
-  threads: { tid: string; credentials: Credentials; blocksDropSignal: boolean }[];
-}
-
-/** Status of the process and each of its threads, or undefined once it is gone. */
-function snapshot(pid: number): Snapshot | undefined {
-  try {
-    const main = parseStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    const threads = readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
-      try {
-        const text = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
-        const blocked = BigInt(`0x${/SigBlk:\s*([0-9a-f]+)/.exec(text)![1]}`);
-        const blocksDropSignal = ((blocked >> BigInt(DROP_SIGNAL - 1)) & 1n) === 1n;
-        return [{ tid, credentials: parseStatus(text), blocksDropSignal }];
-      } catch {
-        return []; // the thread ended between readdir and read
-      }
-    });
-    return { main, threads };
-  } catch {
-    return undefined;
-  }
-}
-
-function isRawscan(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === CLI;
-  } catch {
-    return false;
-  }
-}
-
-interface WatchedRun {
-  code: number | null;
-  stderr: string;
-  snapshots: Snapshot[];
-}
-
-/** Runs a command (one that execs rawscan in place) and snapshots its /proc status every 10 ms until it exits. */
-function watch(file: string, args: string[]): Promise<WatchedRun> {
-  return new Promise<WatchedRun>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk) => (stderr += chunk));
-    const snapshots: Snapshot[] = [];
-    const timer = setInterval(() => {
-      if (!isRawscan(child.pid!)) return; // ip / setpriv has not exec'd rawscan yet
-      const taken = snapshot(child.pid!);
-      if (taken) snapshots.push(taken);
-    }, 10);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      resolve({ code, stderr, snapshots });
-    });
-  });
-}
-
-/**
- * The snapshots from the first one where `done` holds (the drop has finished
- * in every thread; one taken while it ran may show it half done). `done` must
- * then hold to the end, and the scan must have run long enough to watch it.
- */
-function afterDrop(snapshots: Snapshot[], done: (s: Snapshot) => boolean): Snapshot[] {
-  const first = snapshots.findIndex(done);
-  expect(first).toBeGreaterThanOrEqual(0);
-  const after = snapshots.slice(first);
-  expect(after.filter((s) => !done(s))).toEqual([]);
-  expect(after.length).toBeGreaterThan(10);
-  return after;
-}
 
 function expectRightResults(reportPath: string): void {
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as JsonReport;
@@ -148,23 +79,7 @@ describe.runIf(requireRoot())('least privilege during a scan', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/running as nobody \(uid 65534, gid 65534\) without capabilities/);
 
-    const dropped = afterDrop(run.snapshots, (s) => s.main.noNewPrivs);
-    for (const { main, threads } of dropped) {
-      expect(main).toMatchObject({
-        uids: [NOBODY, NOBODY, NOBODY, NOBODY],
-        gids: [NOBODY, NOBODY, NOBODY, NOBODY],
-        groups: [],
-        capPrm: 0n,
-        capEff: 0n,
-        capInh: 0n,
-        capAmb: 0n,
-        noNewPrivs: true,
-      });
-      // setuid reaches every thread (glibc), and the kernel empties each one's sets.
-      for (const t of threads) {
-        expect([t.tid, t.credentials.uids, heldCapabilities(t.credentials)]).toEqual([t.tid, main.uids, 0n]);
-      }
-    }
+    afterDrop(run.snapshots, (s) => s.main.noNewPrivs).forEach(expectDroppedToNobody);
     expectRightResults(join(out, 'out.json'));
   });
 
@@ -193,9 +108,7 @@ describe.runIf(requireRoot())('least privilege during a scan', () => {
     expect(run.code, run.stderr).toBe(0); // a SYN scan: CAP_NET_RAW was there to open the engine
 
     for (const { main } of run.snapshots) expect(main.uids).toEqual([NOBODY, NOBODY, NOBODY, NOBODY]);
-    const dropped = afterDrop(run.snapshots, (s) =>
-      s.threads.every((t) => heldCapabilities(t.credentials) === 0n || t.blocksDropSignal),
-    );
+    const dropped = afterDrop(run.snapshots, capabilitiesCleared);
     let mostCleared = 0;
     for (const { main, threads } of dropped) {
       expect(main.noNewPrivs).toBe(true);

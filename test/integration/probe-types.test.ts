@@ -175,7 +175,7 @@ describe.runIf(requireRoot())('probe types against every port behaviour', () => 
     // A middlebox that forges the resets of port 27 with its own initial TTL.
     const table = `rawscan_p3_${process.pid}`;
     const rules = `table ip ${table} {\n  chain out {\n    type filter hook output priority 0; policy accept;\n    tcp sport 27 tcp flags rst ip ttl set 200\n  }\n}\n`;
-    const load = await lab.execInTarget('sh', ['-c', `printf '%s' '${rules}' | nft -f -`]);
+    const load = await lab.execInTarget('nft', ['-f', '-'], { input: rules });
     expect(load.code, load.stderr).toBe(0);
     try {
       const forged = await scan(['-sS', '-sA', '--evidence', '{dir}/evidence.ndjson']);

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Type check, and formatting of TypeScript (prettier) and C++ (clang-format).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json --noEmit
+npx prettier --check 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.mjs' 'scripts/**/*.mjs'
+git ls-files -z 'native/*.cc' 'native/*.h' | xargs -0 clang-format --dry-run --Werror
+echo "lint: clean"
