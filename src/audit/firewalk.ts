@@ -136,6 +136,11 @@ export async function firewalk(opts: FirewalkOptions, probe: Prober): Promise<Fi
     }
   }
   const { hop, path } = await findGateway(opts, ports.slice(0, DISCOVERY_PORTS), probe);
+  if (hop >= 255) {
+    throw new UsageError(
+      `gateway ${ipToString(opts.gateway)} is 255 hops away: no TTL can expire beyond it, so firewalking cannot work`,
+    );
+  }
   const observations = await probe(hop + 1, opts.targets, ports);
   const before = new Set(path.slice(0, hop - 1).flatMap((h) => h.responders));
   const context: JudgeContext = { gateway: opts.gateway, gatewayHop: hop, beforeGateway: before };
