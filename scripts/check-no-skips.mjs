@@ -18,3 +18,4 @@ if (notRun.length > 0) {
   process.exit(1);
 }
 console.log(`check-no-skips: all ${report.numTotalTests} tests ran`);
+console.log(`${report.numPassedTests} passed, ${report.numFailedTests} failed`);
