@@ -1,6 +1,7 @@
 #include "engine/capture.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -13,6 +14,13 @@ namespace rawscan {
 namespace {
 constexpr int kSnaplen = 256;     // link + IP + TCP with options, or ICMP + quoted headers
 constexpr int kMaxDispatch = 64;  // pcap_dispatch rounds per wake-up, so stats and flushes keep their period
+// After a read that found packets the thread naps this long (stop() still
+// wakes it) before it polls again: at high rates the kernel then appends many
+// packets to the ring per wake-up instead of waking the thread for each one,
+// a wake-up that the sending CPU pays for (the veth delivers replies in the
+// sender's own softirq). Bounds the extra latency of a reply; the ring (pcap
+// buffer) holds far more than a nap's worth of packets.
+constexpr long kNapNs = 500'000;
 
 // DLT_RAW is 12 on Linux and 14 on OpenBSD; LINKTYPE_RAW (101) appears in
 // savefiles; DLT_IPV4 (228) is raw IPv4 without the version guess.
@@ -45,8 +53,6 @@ Capture::Capture(const EngineConfig& cfg, RecordBatch& records)
       filter_(reply_filter(cfg.sport_base, cfg.kinds.size())),
       ctx_(make_judge_context(cfg)),
       records_(records) {}
-
-Capture::~Capture() { stop(); }
 
 void Capture::open() {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -88,8 +94,22 @@ void Capture::open() {
   }
 }
 
-void Capture::start() { thread_ = std::thread([this] { run(); }); }
+Capture::~Capture() {
+  stop();
+  if (closer_.joinable()) closer_.join();
+}
 
+void Capture::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rawscan-capture");
+    run();
+  });
+}
+
+// Closing a packet socket with a ring waits for two RCU grace periods in the
+// kernel (tens of ms on a busy machine), so once the last packet is read and
+// counted the handle is closed on a thread of its own: stop() returns, and the
+// report is written, while the kernel tears the socket down.
 void Capture::stop() {
   if (thread_.joinable()) {
     stop_ = true;
@@ -99,6 +119,8 @@ void Capture::stop() {
     thread_.join();
     if (!failed_) drain();
     append_stats();
+    closer_ = std::thread([handle = pcap_] { pcap_close(handle); });
+    pcap_ = nullptr;
   }
   close_handles();
 }
@@ -122,7 +144,11 @@ void Capture::run() {
       failed_ = true;
       return;
     }
-    if (r > 0 && (fds[0].revents & POLLIN) && !drain()) return;
+    if (r > 0 && (fds[0].revents & POLLIN)) {
+      int got = drain();
+      if (got < 0) return;
+      if (got > 0) nap(fds[1]);
+    }
     if (r > 0 && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
       // The socket reports an error (typically: the interface went down).
       drain();
@@ -139,17 +165,26 @@ void Capture::run() {
   }
 }
 
-bool Capture::drain() {
+int Capture::drain() {
+  int total = 0;
   for (int round = 0; round < kMaxDispatch; ++round) {
     int n = pcap_dispatch(pcap_, -1, &Capture::on_packet, reinterpret_cast<u_char*>(this));
-    if (n == 0) return true;
+    if (n == 0) break;
     if (n < 0) {
       report_error(0, true, "pcap_dispatch");
       failed_ = true;
-      return false;
+      return -1;
     }
+    total += n;
   }
-  return true;
+  return total;
+}
+
+// Sleeps kNapNs unless stop() signals the wake fd meanwhile.
+void Capture::nap(pollfd wake) {
+  timespec ts{0, kNapNs};
+  wake.revents = 0;
+  ppoll(&wake, 1, &ts, nullptr);
 }
 
 void Capture::on_packet(u_char* self, const pcap_pkthdr* h, const u_char* bytes) {

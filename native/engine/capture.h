@@ -7,6 +7,7 @@
 // that stop() signals.
 #pragma once
 #include <pcap/pcap.h>
+#include <poll.h>
 
 #include <atomic>
 #include <cstdint>
@@ -30,7 +31,7 @@ std::string reply_filter(uint16_t sport_base, size_t slots);
 class Capture {
  public:
   Capture(const EngineConfig& cfg, RecordBatch& records);
-  ~Capture();  // stops; closes the handle
+  ~Capture();  // stops; waits until the handle is closed
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
@@ -40,13 +41,16 @@ class Capture {
   int datalink() const { return dlt_; }
   void start();
   // Joins the thread, reads what is still buffered, appends final Stats
-  // records and closes the handle. Idempotent.
+  // records and starts closing the handle (on a thread of its own: the
+  // kernel's teardown of the socket does not delay the caller). Idempotent.
   void stop();
 
  private:
   void run();
-  // Reads everything buffered; false after a pcap error (reported as fatal).
-  bool drain();
+  // Reads everything buffered; returns the packets read, or -1 after a pcap
+  // error (reported as fatal).
+  int drain();
+  void nap(pollfd wake);
   static void on_packet(u_char* self, const pcap_pkthdr* h, const u_char* bytes);
   void judge(const uint8_t* bytes, size_t caplen);
   void append_stats();
@@ -66,6 +70,7 @@ class Capture {
   std::atomic<bool> stop_{false};
   bool failed_ = false;  // the thread ended on a fatal error
   std::thread thread_;
+  std::thread closer_;  // closes the pcap handle after stop(); joined by the destructor
 
   // Capture-thread counters (read by stop() after the join).
   uint32_t malformed_ = 0;

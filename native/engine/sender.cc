@@ -1,6 +1,7 @@
 #include "engine/sender.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,7 +41,12 @@ void Sender::open() {
   setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 }
 
-void Sender::start() { thread_ = std::thread([this] { run(); }); }
+void Sender::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "rawscan-send");
+    run();
+  });
+}
 
 void Sender::enqueue(const uint32_t* words, size_t count) {
   if (count == 0) return;
