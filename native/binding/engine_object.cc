@@ -91,7 +91,8 @@ Napi::Value EngineObject::Start(const Napi::CallbackInfo& info) {
                             // a failing call must be ignored rather than thrown.
                             napi_value undefined = nullptr;
                             napi_get_undefined(fenv, &undefined);
-                            for (napi_deferred d : ch->stop_waiters) napi_resolve_deferred(fenv, d, undefined);
+                            for (napi_deferred d : ch->stop_waiters)
+                              napi_resolve_deferred(fenv, d, undefined);
                             delete ch;
                           });
   tsfn_.Unref(env);

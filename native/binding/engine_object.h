@@ -29,7 +29,8 @@ struct RecordChannel {
 };
 
 using RecordBatchData = std::vector<uint8_t>;
-void deliver_batch_to_js(Napi::Env env, Napi::Function on_batch, RecordChannel* channel, RecordBatchData* batch);
+void deliver_batch_to_js(Napi::Env env, Napi::Function on_batch, RecordChannel* channel,
+                         RecordBatchData* batch);
 using RecordTsfn = Napi::TypedThreadSafeFunction<RecordChannel, RecordBatchData, deliver_batch_to_js>;
 
 // The RecordSink the engine's threads call: posts each batch to the TSFN.
@@ -70,7 +71,7 @@ class EngineObject : public Napi::ObjectWrap<EngineObject> {
   RecordChannel* channel_ = nullptr;  // non-null while tsfn_ is unreleased
   bool started_ = false;
   napi_env env_ = nullptr;
-  bool cleanup_hook_ = false;        // registered with env_
+  bool cleanup_hook_ = false;           // registered with env_
   Napi::ObjectReference stop_promise_;  // the promise stop() returned first
 };
 

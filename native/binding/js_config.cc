@@ -18,7 +18,8 @@ namespace {
 std::string describe_number(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  if (d == std::floor(d) && std::fabs(d) <= 9007199254740992.0) return std::to_string(static_cast<int64_t>(d));
+  if (d == std::floor(d) && std::fabs(d) <= 9007199254740992.0)
+    return std::to_string(static_cast<int64_t>(d));
   char text[32];
   const std::to_chars_result end = std::to_chars(text, text + sizeof text, d);
   return std::string(text, end.ptr);
@@ -83,7 +84,8 @@ int optional_int(const Napi::Object& o, const char* name, int64_t min, int64_t m
 }
 
 std::vector<ProbeKind> kinds_from(const Napi::Value& kinds) {
-  if (!kinds.IsArray() || kinds.As<Napi::Array>().Length() == 0 || kinds.As<Napi::Array>().Length() > kMaxSlots)
+  if (!kinds.IsArray() || kinds.As<Napi::Array>().Length() == 0 ||
+      kinds.As<Napi::Array>().Length() > kMaxSlots)
     type_error(kinds.Env(), "EngineConfig.kinds", "an array of 1 to 8 probe kind ordinals", kinds);
   Napi::Array array = kinds.As<Napi::Array>();
   std::vector<ProbeKind> out;

@@ -51,7 +51,7 @@ void on_drop_signal(int) {
 struct ThreadState {
   bool holds_capabilities = false;  // any capability set non-empty
   bool no_new_privs = false;
-  bool blocks_signal = false;       // drop_signal() is in the thread's blocked mask
+  bool blocks_signal = false;  // drop_signal() is in the thread's blocked mask
 };
 
 // False when the thread is gone.

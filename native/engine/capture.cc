@@ -29,14 +29,23 @@ constexpr int kDltRawLinux = 12, kDltRawOpenBsd = 14, kLinktypeRaw = 101;
 
 bool link_type_of(int dlt, LinkType& out) {
   switch (dlt) {
-    case DLT_EN10MB: out = LinkType::Ethernet; return true;
-    case DLT_LINUX_SLL: out = LinkType::LinuxCooked; return true;
-    case DLT_LINUX_SLL2: out = LinkType::LinuxCooked2; return true;
+    case DLT_EN10MB:
+      out = LinkType::Ethernet;
+      return true;
+    case DLT_LINUX_SLL:
+      out = LinkType::LinuxCooked;
+      return true;
+    case DLT_LINUX_SLL2:
+      out = LinkType::LinuxCooked2;
+      return true;
     case kDltRawLinux:
     case kDltRawOpenBsd:
     case kLinktypeRaw:
-    case DLT_IPV4: out = LinkType::RawIp; return true;
-    default: return false;
+    case DLT_IPV4:
+      out = LinkType::RawIp;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -71,7 +80,10 @@ void Capture::open() {
   int rc = pcap_activate(pcap_);
   if (rc < 0) {
     std::string what = std::string("pcap_activate (") + pcap_statustostr(rc) + ")";
-    fail(rc == PCAP_ERROR_PERM_DENIED ? "EPERM_PCAP" : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "NO_DEVICE" : "PCAP", what);
+    fail(rc == PCAP_ERROR_PERM_DENIED      ? "EPERM_PCAP"
+         : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "NO_DEVICE"
+                                           : "PCAP",
+         what);
   }
   if (pcap_setdirection(pcap_, PCAP_D_IN) != 0) fail("PCAP", "pcap_setdirection");
   dlt_ = pcap_datalink(pcap_);
@@ -206,10 +218,16 @@ void Capture::judge(const uint8_t* bytes, size_t caplen) {
       records_.append([&](RecordWriter w) { write_reply(w, v, r, now); });
       return;
     }
-    case Rejection::Malformed: ++malformed_; return;
-    case Rejection::BadCookie: bad_cookie_ += 1; return;
+    case Rejection::Malformed:
+      ++malformed_;
+      return;
+    case Rejection::BadCookie:
+      bad_cookie_ += 1;
+      return;
     case Rejection::NotOurPort:
-    case Rejection::NotToUs: not_ours_ += 1; return;
+    case Rejection::NotToUs:
+      not_ours_ += 1;
+      return;
   }
 }
 
@@ -221,7 +239,8 @@ void Capture::append_stats() {
       write_pcap_stats(w, ps.ps_recv, static_cast<double>(ps.ps_drop) + ps.ps_ifdrop, now);
     });
   }
-  records_.append([&](RecordWriter w) { write_validation_stats(w, malformed_, bad_cookie_, not_ours_, now); });
+  records_.append(
+      [&](RecordWriter w) { write_validation_stats(w, malformed_, bad_cookie_, not_ours_, now); });
 }
 
 void Capture::report_error(int err, bool fatal, const char* context) {

@@ -51,7 +51,8 @@ Engine::Engine(EngineConfig cfg, RecordSink& sink) {
 Engine::~Engine() { stop(); }
 
 void Engine::open() {
-  if (impl_->phase != Impl::Phase::Created) throw std::logic_error("engine: open() called twice or after stop()");
+  if (impl_->phase != Impl::Phase::Created)
+    throw std::logic_error("engine: open() called twice or after stop()");
   check_device(impl_->cfg.device);
   impl_->sender.open();
   impl_->capture.open();

@@ -16,17 +16,17 @@
 namespace rawscan {
 
 struct EngineConfig {
-  std::string device;             // capture interface ("any" allowed)
-  uint32_t saddr = 0;             // host order
-  uint16_t sport_base = 0;        // first scanner-side port; uses slots * kTrySlots ports
+  std::string device;       // capture interface ("any" allowed)
+  uint32_t saddr = 0;       // host order
+  uint16_t sport_base = 0;  // first scanner-side port; uses slots * kTrySlots ports
   CookieKey key{};
-  std::vector<ProbeKind> kinds;   // slot i sends kinds[i]
+  std::vector<ProbeKind> kinds;  // slot i sends kinds[i]
   ProbeParams params;
-  double rate_pps = 0;            // probes per second; 0 = unlimited
+  double rate_pps = 0;  // probes per second; 0 = unlimited
   int pcap_buffer_bytes = 16 << 20;
-  int flush_records = 256;        // deliver a batch after this many records ...
-  int flush_ms = 5;               // ... or this many milliseconds, whichever first
-  int stats_ms = 250;             // period of Stats records
+  int flush_records = 256;  // deliver a batch after this many records ...
+  int flush_ms = 5;         // ... or this many milliseconds, whichever first
+  int stats_ms = 250;       // period of Stats records
 };
 
 // Errors opening the engine: code is a stable identifier the TS layer maps to

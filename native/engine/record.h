@@ -10,10 +10,10 @@ namespace rawscan {
 constexpr size_t kRecordSize = 32;
 
 enum class RecordType : uint8_t {
-  Reply = 1,   // a validated reply: the verdict and its evidence
-  Sent = 2,    // sent watermark: cumulative descriptors handed to the kernel
-  Stats = 3,   // capture and validation counters (cumulative)
-  Error = 4,   // an error on a thread; fatal ones stop the engine
+  Reply = 1,  // a validated reply: the verdict and its evidence
+  Sent = 2,   // sent watermark: cumulative descriptors handed to the kernel
+  Stats = 3,  // capture and validation counters (cumulative)
+  Error = 4,  // an error on a thread; fatal ones stop the engine
 };
 
 // Reply record

@@ -6,8 +6,8 @@
 // left. "Done" includes descriptors whose send failed; those are also counted
 // as send errors.
 #pragma once
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -79,7 +79,7 @@ class Sender {
   double sent_ = 0;
   double errors_ = 0;
   bool fatal_ = false;
-  int last_errno_ = 0;          // last errno reported in an Error record ...
+  int last_errno_ = 0;           // last errno reported in an Error record ...
   double last_error_ms_ = -1e9;  // ... and when: repeats are reported at most once a second
 };
 

@@ -43,7 +43,7 @@ class TokenBucket {
   double rate_per_ms_ = 0;  // tokens per millisecond; 0 = unlimited
   double burst_ = 1;        // most tokens the bucket holds
   double tokens_ = 1;
-  double last_ms_ = 0;      // monotonic ms of the last refill
+  double last_ms_ = 0;  // monotonic ms of the last refill
 };
 
 }  // namespace rawscan

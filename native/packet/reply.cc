@@ -10,8 +10,7 @@ namespace rawscan {
 namespace {
 
 bool is_vlan_type(uint16_t ethertype) {
-  return ethertype == ether::kTypeVlan || ethertype == ether::kTypeQinQ ||
-         ethertype == ether::kTypeQinQOld;
+  return ethertype == ether::kTypeVlan || ethertype == ether::kTypeQinQ || ethertype == ether::kTypeQinQOld;
 }
 
 // Skips any number of 802.1Q / 802.1ad tags; `ethertype` ends as the inner type.

@@ -16,14 +16,14 @@ enum class LinkType : uint8_t {
 
 enum class ParseError : uint8_t {
   Ok = 0,
-  Truncated,      // a header runs past the captured bytes
-  NotIpv4,        // link payload is not IPv4
-  BadIpHeader,    // version != 4, IHL < 5, total length < IHL*4
-  Fragment,       // non-first fragment, or MF set: never an answer we trust
-  BadTcpHeader,   // data offset < 5 or past the packet
+  Truncated,         // a header runs past the captured bytes
+  NotIpv4,           // link payload is not IPv4
+  BadIpHeader,       // version != 4, IHL < 5, total length < IHL*4
+  Fragment,          // non-first fragment, or MF set: never an answer we trust
+  BadTcpHeader,      // data offset < 5 or past the packet
   UnsupportedProto,  // neither TCP nor ICMP
-  NotIcmpError,   // ICMP that is not type 3 (unreachable) or 11 (time exceeded)
-  BadInnerPacket, // ICMP error whose quoted packet is not IPv4+TCP with 8 bytes of TCP
+  NotIcmpError,      // ICMP that is not type 3 (unreachable) or 11 (time exceeded)
+  BadInnerPacket,    // ICMP error whose quoted packet is not IPv4+TCP with 8 bytes of TCP
 };
 
 enum class ReplyKind : uint8_t { Invalid = 0, Tcp = 1, IcmpError = 2 };

@@ -25,8 +25,8 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kAckModule = {ProbeKind::Ack, "ack",        kFlags,         prepare,
-                                make_tcp_probe, validate_tcp, classify_tcp,   classify_icmp_filtered,
+const ProbeModule kAckModule = {ProbeKind::Ack,     "ack",        kFlags,       prepare,
+                                make_tcp_probe,     validate_tcp, classify_tcp, classify_icmp_filtered,
                                 PortState::Filtered};
 
 }  // namespace rawscan

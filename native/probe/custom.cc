@@ -30,8 +30,8 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams& p) {
 
 // silent_state is that of the default base (SYN); the engine's caller reads
 // probe_module(custom_base).silent_state when it knows the base.
-const ProbeModule kCustomModule = {ProbeKind::Custom, "custom",      0,            prepare,
-                                   make_tcp_probe,    validate_tcp, classify_tcp, classify_icmp_filtered,
-                                   PortState::Filtered};
+const ProbeModule kCustomModule = {
+    ProbeKind::Custom,      "custom",           0, prepare, make_tcp_probe, validate_tcp, classify_tcp,
+    classify_icmp_filtered, PortState::Filtered};
 
 }  // namespace rawscan

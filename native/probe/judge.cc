@@ -54,9 +54,12 @@ Verdict judge_icmp(const JudgeContext& ctx, const ParsedReply& r) {
 
 Verdict judge_reply(const JudgeContext& ctx, const ParsedReply& r) {
   switch (r.kind) {
-    case ReplyKind::Tcp: return judge_tcp(ctx, r);
-    case ReplyKind::IcmpError: return judge_icmp(ctx, r);
-    case ReplyKind::Invalid: break;
+    case ReplyKind::Tcp:
+      return judge_tcp(ctx, r);
+    case ReplyKind::IcmpError:
+      return judge_icmp(ctx, r);
+    case ReplyKind::Invalid:
+      break;
   }
   return reject(Rejection::Malformed);
 }

@@ -17,9 +17,9 @@ constexpr int kMaxSlots = 8;
 
 struct JudgeContext {
   CookieKey key{};
-  uint32_t saddr = 0;          // scanner address, host order
+  uint32_t saddr = 0;  // scanner address, host order
   uint16_t sport_base = 0;
-  uint8_t slot_count = 0;      // number of probe kinds in this scan
+  uint8_t slot_count = 0;  // number of probe kinds in this scan
   ProbeKind slot_kind[kMaxSlots] = {};
   // The scan's probe parameters; judging uses data_length, custom_flags and
   // custom_base (a RST acknowledges the payload; Custom replies follow their base).
@@ -28,18 +28,18 @@ struct JudgeContext {
 
 enum class Rejection : uint8_t {
   None = 0,
-  Malformed,    // parse error
-  NotOurPort,   // destination (or quoted source) port outside our range
-  NotToUs,      // addressed to another host, or quoted probe not from us
-  BadCookie,    // seq/ack do not carry the probe's cookie
+  Malformed,   // parse error
+  NotOurPort,  // destination (or quoted source) port outside our range
+  NotToUs,     // addressed to another host, or quoted probe not from us
+  BadCookie,   // seq/ack do not carry the probe's cookie
 };
 
 struct Verdict {
   Rejection rejection = Rejection::Malformed;
   ProbeKind kind = ProbeKind::Syn;
   uint8_t try_no = 0;
-  uint32_t target = 0;   // probed address, host order
-  uint16_t port = 0;     // probed port
+  uint32_t target = 0;  // probed address, host order
+  uint16_t port = 0;    // probed port
   Classification cls{PortState::Filtered, Reason::NoResponse};
 };
 

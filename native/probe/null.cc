@@ -26,8 +26,8 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kNullModule = {ProbeKind::Null,  "null",          kFlags,       prepare,
-                               make_tcp_probe, validate_tcp, classify_tcp, classify_icmp_filtered,
-                               PortState::OpenFiltered};
+const ProbeModule kNullModule = {ProbeKind::Null,        "null",       kFlags,       prepare,
+                                 make_tcp_probe,         validate_tcp, classify_tcp, classify_icmp_filtered,
+                                 PortState::OpenFiltered};
 
 }  // namespace rawscan

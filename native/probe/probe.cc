@@ -24,14 +24,22 @@ Reason icmp_reason(uint8_t type, uint8_t code) {
   if (type == icmp::kTimeExceeded) return Reason::TimeExceeded;
   if (type != icmp::kDestUnreachable) return Reason::IcmpUnreach;
   switch (code) {
-    case 0: return Reason::NetUnreach;
-    case 1: return Reason::HostUnreach;
-    case 2: return Reason::ProtoUnreach;
-    case 3: return Reason::PortUnreach;
-    case 9: return Reason::NetProhibited;
-    case 10: return Reason::HostProhibited;
-    case 13: return Reason::AdminProhibited;
-    default: return Reason::IcmpUnreach;
+    case 0:
+      return Reason::NetUnreach;
+    case 1:
+      return Reason::HostUnreach;
+    case 2:
+      return Reason::ProtoUnreach;
+    case 3:
+      return Reason::PortUnreach;
+    case 9:
+      return Reason::NetProhibited;
+    case 10:
+      return Reason::HostProhibited;
+    case 13:
+      return Reason::AdminProhibited;
+    default:
+      return Reason::IcmpUnreach;
   }
 }
 
@@ -120,7 +128,8 @@ size_t make_tcp_probe(uint8_t* buf, const ProbeTemplate& t, const ProbeTarget& t
 bool tcp_reply_answers(const ParsedReply& r, uint32_t cookie, uint8_t probe_flags, uint16_t data_length) {
   const uint8_t f = r.tcp_flags;
   if (f & tcpflag::RST) {
-    const uint32_t flag_len = ((probe_flags & tcpflag::SYN) ? 1u : 0u) + ((probe_flags & tcpflag::FIN) ? 1u : 0u);
+    const uint32_t flag_len =
+        ((probe_flags & tcpflag::SYN) ? 1u : 0u) + ((probe_flags & tcpflag::FIN) ? 1u : 0u);
     const bool ack_ok = r.ack == cookie + data_length + flag_len || r.ack == cookie || r.ack == cookie + 1;
     return ack_ok || ((probe_flags & tcpflag::ACK) && r.seq == cookie);
   }

@@ -17,14 +17,14 @@ constexpr size_t kMaxProbeLen = 1480;
 
 // Per-scan constants, fixed when the engine is configured.
 struct ProbeParams {
-  uint32_t saddr = 0;          // scanner address, host order
-  uint8_t ttl = 64;            // IP TTL of every probe (--ttl)
-  uint16_t data_length = 0;    // random payload bytes appended (--data-length)
-  bool badsum = false;         // deliberately wrong TCP checksum (--badsum)
-  uint8_t custom_flags = 0;    // --scanflags value, used by ProbeKind::Custom
+  uint32_t saddr = 0;                      // scanner address, host order
+  uint8_t ttl = 64;                        // IP TTL of every probe (--ttl)
+  uint16_t data_length = 0;                // random payload bytes appended (--data-length)
+  bool badsum = false;                     // deliberately wrong TCP checksum (--badsum)
+  uint8_t custom_flags = 0;                // --scanflags value, used by ProbeKind::Custom
   ProbeKind custom_base = ProbeKind::Syn;  // how Custom replies are classified
-  uint16_t window = 1024;      // TCP window advertised by probes
-  uint16_t mss = 1460;         // MSS option value carried by SYN-flagged probes
+  uint16_t window = 1024;                  // TCP window advertised by probes
+  uint16_t mss = 1460;                     // MSS option value carried by SYN-flagged probes
 };
 
 // The constant packet, prepared once per scan and probe kind.
@@ -35,8 +35,8 @@ struct ProbeTemplate {
 
 // The fields that change from probe to probe.
 struct ProbeTarget {
-  uint32_t daddr;   // host order
-  uint16_t sport;   // scanner's port: base + slot * kTrySlots + try
+  uint32_t daddr;  // host order
+  uint16_t sport;  // scanner's port: base + slot * kTrySlots + try
   uint16_t dport;
   uint32_t cookie;  // probe_cookie(saddr, daddr, sport, dport)
   uint16_t ip_id;
@@ -50,8 +50,8 @@ struct Classification {
 
 struct ProbeModule {
   ProbeKind kind;
-  const char* name;    // "syn", "fin", ... (as in the TypeScript ProbeKind union)
-  uint8_t tcp_flags;   // flags the probe carries
+  const char* name;   // "syn", "fin", ... (as in the TypeScript ProbeKind union)
+  uint8_t tcp_flags;  // flags the probe carries
   // Write everything that is the same for every probe of this kind.
   void (*prepare)(ProbeTemplate& t, const ProbeParams& p);
   // Copy the template into buf and patch address, ports, seq/ack, IP id and

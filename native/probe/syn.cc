@@ -2,9 +2,9 @@
 // seq = cookie, ack = 0. Replies:
 //   SYN-ACK with ack == cookie + 1   → open      (syn-ack)
 //   RST acknowledging the SYN        → closed    (reset)
-//   ICMP 3 codes 0,1,2,3,9,10,13     → filtered  (net-/host-/proto-/port-unreach, net-/host-/admin-prohibited)
-//   other ICMP 3 codes, ICMP 11      → filtered  (icmp-unreach, time-exceeded; the orchestrator decides)
-//   silence after every retry        → filtered  (no-response)
+//   ICMP 3 codes 0,1,2,3,9,10,13     → filtered  (net-/host-/proto-/port-unreach,
+//   net-/host-/admin-prohibited) other ICMP 3 codes, ICMP 11      → filtered  (icmp-unreach, time-exceeded;
+//   the orchestrator decides) silence after every retry        → filtered  (no-response)
 // A bare SYN back (simultaneous open, which nmap calls open) acknowledges
 // nothing, so it cannot prove it answers our probe: it is rejected as BadCookie.
 #include "probe/tcp_probe.h"
@@ -27,8 +27,8 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kSynModule = {ProbeKind::Syn, "syn",        kFlags,         prepare,
-                                make_tcp_probe, validate_tcp, classify_tcp,   classify_icmp_filtered,
+const ProbeModule kSynModule = {ProbeKind::Syn,     "syn",        kFlags,       prepare,
+                                make_tcp_probe,     validate_tcp, classify_tcp, classify_icmp_filtered,
                                 PortState::Filtered};
 
 }  // namespace rawscan

@@ -45,12 +45,11 @@ void check_eq(const A& a, const B& b, const char* expr, const char* file, int li
 
 }  // namespace rawscan::test
 
-#define TEST(name)                                                               \
-  static void test_##name();                                                     \
+#define TEST(name)                                                              \
+  static void test_##name();                                                    \
   static const ::rawscan::test::Registrar registrar_##name(#name, test_##name); \
   static void test_##name()
 
-#define CHECK(cond) \
-  ((cond) ? (void)0 : ::rawscan::test::fail(__FILE__, __LINE__, "CHECK(" #cond ")"))
+#define CHECK(cond) ((cond) ? (void)0 : ::rawscan::test::fail(__FILE__, __LINE__, "CHECK(" #cond ")"))
 
 #define CHECK_EQ(a, b) ::rawscan::test::check_eq((a), (b), #a " == " #b, __FILE__, __LINE__)

@@ -1,7 +1,7 @@
 // The Internet checksum: RFC 1071's worked example, odd lengths, and the
 // incremental update agreeing with a full recomputation.
-#include "packet/bytes.h"
 #include "packet/checksum.h"
+#include "packet/bytes.h"
 #include "test/check.h"
 
 namespace rawscan::test {

@@ -20,7 +20,7 @@ struct Expected {
   ProbeKind kind;
   uint8_t try_no;
   uint16_t port;
-  uint8_t tcp_flags;          // 0 for ICMP
+  uint8_t tcp_flags;  // 0 for ICMP
   uint8_t icmp_type, icmp_code;
   PortState state;
   Reason reason;
@@ -39,10 +39,13 @@ const Expected kFixtures[] = {
     {"ack-8080-try0-rst", 0, ProbeKind::Ack, 0, 8080, RST, 0, 0, PortState::Unfiltered, Reason::Reset},
     {"window-8090-try0-rst", 0, ProbeKind::Window, 0, 8090, RST, 0, 0, PortState::Closed, Reason::Reset},
     {"maimon-8090-try0-rst", 0, ProbeKind::Maimon, 0, 8090, RST, 0, 0, PortState::Closed, Reason::Reset},
-    {"custom-8080-try0-synack", 0, ProbeKind::Custom, 0, 8080, SYN | ACK, 0, 0, PortState::Open, Reason::SynAck},
-    {"syn-8081-try0-icmp3-13", 0, ProbeKind::Syn, 0, 8081, 0, 3, 13, PortState::Filtered, Reason::AdminProhibited},
+    {"custom-8080-try0-synack", 0, ProbeKind::Custom, 0, 8080, SYN | ACK, 0, 0, PortState::Open,
+     Reason::SynAck},
+    {"syn-8081-try0-icmp3-13", 0, ProbeKind::Syn, 0, 8081, 0, 3, 13, PortState::Filtered,
+     Reason::AdminProhibited},
     {"syn-8082-try0-icmp3-3", 0, ProbeKind::Syn, 0, 8082, 0, 3, 3, PortState::Filtered, Reason::PortUnreach},
-    {"fin-8081-try0-icmp3-13", 0, ProbeKind::Fin, 0, 8081, 0, 3, 13, PortState::Filtered, Reason::AdminProhibited},
+    {"fin-8081-try0-icmp3-13", 0, ProbeKind::Fin, 0, 8081, 0, 3, 13, PortState::Filtered,
+     Reason::AdminProhibited},
 };
 
 // The IP packet inside a parsed frame: the frame minus the link header.
@@ -68,7 +71,8 @@ void check_fixture(const Expected& e, LinkType link, const Bytes& frame) {
   CHECK_EQ(r.error, ParseError::Ok);
   CHECK_EQ(r.ip_src, kFixtureTarget);
   CHECK_EQ(r.ip_dst, kFixtureSaddr);
-  const uint16_t our_port = static_cast<uint16_t>(kFixtureSportBase + static_cast<int>(e.kind) * 16 + e.try_no);
+  const uint16_t our_port =
+      static_cast<uint16_t>(kFixtureSportBase + static_cast<int>(e.kind) * 16 + e.try_no);
   if (e.tcp_flags) {
     CHECK_EQ(r.kind, ReplyKind::Tcp);
     CHECK_EQ(r.sport, e.port);
@@ -116,9 +120,11 @@ TEST(fixtures_linux_rst_acknowledges_payload) {
   const JudgeContext ctx = fixture_context(16);
   const ParsedReply rst = parse_exact(LinkType::Ethernet, load_fixture("syn-8090-try1-rst.eth.hex").bytes);
   CHECK_EQ(rst.ack, probe_cookie(ctx.key, kFixtureSaddr, kFixtureTarget, rst.dport, rst.sport) + 17);
-  const ParsedReply synack = parse_exact(LinkType::Ethernet, load_fixture("syn-8080-try1-synack.eth.hex").bytes);
+  const ParsedReply synack =
+      parse_exact(LinkType::Ethernet, load_fixture("syn-8080-try1-synack.eth.hex").bytes);
   CHECK_EQ(synack.ack, probe_cookie(ctx.key, kFixtureSaddr, kFixtureTarget, synack.dport, synack.sport) + 1);
-  const ParsedReply ack_rst = parse_exact(LinkType::Ethernet, load_fixture("ack-8080-try0-rst.eth.hex").bytes);
+  const ParsedReply ack_rst =
+      parse_exact(LinkType::Ethernet, load_fixture("ack-8080-try0-rst.eth.hex").bytes);
   CHECK_EQ(ack_rst.seq, probe_cookie(ctx.key, kFixtureSaddr, kFixtureTarget, ack_rst.dport, ack_rst.sport));
 }
 

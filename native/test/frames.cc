@@ -47,7 +47,8 @@ Bytes tcp_reply(const TcpReplySpec& s) {
   return ipv4_packet(s.src, s.dst, ipv4::kProtoTcp, s.ttl, s.ip_id, t);
 }
 
-Bytes icmp_error(uint32_t src, uint32_t dst, uint8_t type, uint8_t code, const Bytes& probe, size_t quote_len) {
+Bytes icmp_error(uint32_t src, uint32_t dst, uint8_t type, uint8_t code, const Bytes& probe,
+                 size_t quote_len) {
   Bytes m = {type, code, 0, 0, 0, 0, 0, 0};
   const size_t n = quote_len < probe.size() ? quote_len : probe.size();
   m.insert(m.end(), probe.begin(), probe.begin() + static_cast<long>(n));
@@ -58,14 +59,17 @@ Bytes icmp_error(uint32_t src, uint32_t dst, uint8_t type, uint8_t code, const B
 Bytes with_link(LinkType link, const Bytes& ip, int vlan_tags) {
   Bytes h;
   switch (link) {
-    case LinkType::Ethernet: h = ethernet(ether::kTypeIpv4, vlan_tags); break;
+    case LinkType::Ethernet:
+      h = ethernet(ether::kTypeIpv4, vlan_tags);
+      break;
     case LinkType::LinuxCooked:  // packet type 0 (to us), ARPHRD_ETHER, 6-byte address, protocol
       h = {0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00};
       break;
     case LinkType::LinuxCooked2:  // protocol, reserved, ifindex 2, ARPHRD_ETHER, to us, 6-byte address
       h = {0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0};
       break;
-    case LinkType::RawIp: break;
+    case LinkType::RawIp:
+      break;
   }
   h.insert(h.end(), ip.begin(), ip.end());
   return h;

@@ -24,7 +24,8 @@ struct TcpReplySpec {
 // IPv4 (20-byte header) + TCP, both checksums correct.
 Bytes tcp_reply(const TcpReplySpec& s);
 // IPv4 + ICMP type/code from src to dst, quoting the first quote_len bytes of `probe`.
-Bytes icmp_error(uint32_t src, uint32_t dst, uint8_t type, uint8_t code, const Bytes& probe, size_t quote_len = 28);
+Bytes icmp_error(uint32_t src, uint32_t dst, uint8_t type, uint8_t code, const Bytes& probe,
+                 size_t quote_len = 28);
 // The IP packet behind a link header: Ethernet with `vlan_tags` 802.1Q tags
 // (the outer one 802.1ad when there are two), SLL, SLL2 or none.
 Bytes with_link(LinkType link, const Bytes& ip, int vlan_tags = 0);

@@ -161,7 +161,9 @@ TEST(judge_custom_validates_by_flags_and_classifies_by_base) {
       {FIN | ACK, ProbeKind::Window, {"rst win", custom, 0, RST, 0, kFar, 9, ok, PortState::Open}},
       {FIN, ProbeKind::Fin, {"syn-ack to FIN", custom, 0, SYN | ACK, kFar, 1, 0, bad, PortState::Open}},
       {FIN, ProbeKind::Fin, {"rst", custom, 0, RST | ACK, kFar, 1, 0, ok, PortState::Closed}},
-      {FIN, ProbeKind::Custom, {"custom base → syn", custom, 0, RST | ACK, kFar, 1, 0, ok, PortState::Closed}},
+      {FIN,
+       ProbeKind::Custom,
+       {"custom base → syn", custom, 0, RST | ACK, kFar, 1, 0, ok, PortState::Closed}},
   };
   for (const Case& c : cases) {
     JudgeContext ctx = scan();

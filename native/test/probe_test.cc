@@ -87,8 +87,8 @@ void check_probe(ProbeKind kind, const ProbeParams& p) {
   CHECK_EQ(r.window, p.window);
 }
 
-const ProbeKind kAllKinds[] = {ProbeKind::Syn,  ProbeKind::Fin,    ProbeKind::Null,   ProbeKind::Xmas,
-                               ProbeKind::Ack,  ProbeKind::Window, ProbeKind::Maimon, ProbeKind::Custom};
+const ProbeKind kAllKinds[] = {ProbeKind::Syn, ProbeKind::Fin,    ProbeKind::Null,   ProbeKind::Xmas,
+                               ProbeKind::Ack, ProbeKind::Window, ProbeKind::Maimon, ProbeKind::Custom};
 
 }  // namespace
 

@@ -1,8 +1,8 @@
 // parse_reply on synthetic frames: every field, every link type, VLAN tags,
 // and every way a frame can be short or lie about itself.
+#include "packet/reply.h"
 #include "packet/bytes.h"
 #include "packet/headers.h"
-#include "packet/reply.h"
 #include "probe/types.h"
 #include "test/check.h"
 #include "test/frames.h"
@@ -10,7 +10,8 @@
 namespace rawscan::test {
 namespace {
 
-const LinkType kLinks[] = {LinkType::Ethernet, LinkType::LinuxCooked, LinkType::LinuxCooked2, LinkType::RawIp};
+const LinkType kLinks[] = {LinkType::Ethernet, LinkType::LinuxCooked, LinkType::LinuxCooked2,
+                           LinkType::RawIp};
 
 TcpReplySpec syn_ack() {
   TcpReplySpec s;
@@ -83,7 +84,8 @@ TEST(parse_icmp_error_reads_the_quoted_probe) {
 
 TEST(parse_vlan_tags_single_and_qinq) {
   for (int tags = 0; tags <= 3; ++tags) {
-    const ParsedReply r = parse_exact(LinkType::Ethernet, with_link(LinkType::Ethernet, tcp_reply(syn_ack()), tags));
+    const ParsedReply r =
+        parse_exact(LinkType::Ethernet, with_link(LinkType::Ethernet, tcp_reply(syn_ack()), tags));
     CHECK_EQ(r.error, ParseError::Ok);
     CHECK_EQ(r.sport, 443);
   }
@@ -192,7 +194,8 @@ TEST(parse_rejects_other_protocols_and_icmp_types) {
 }
 
 TEST(parse_rejects_bad_quotes) {
-  CHECK_EQ(parse_exact(LinkType::RawIp, icmp_frame(3, 3, 27)).error, ParseError::BadInnerPacket);  // 7 TCP bytes
+  CHECK_EQ(parse_exact(LinkType::RawIp, icmp_frame(3, 3, 27)).error,
+           ParseError::BadInnerPacket);  // 7 TCP bytes
   CHECK_EQ(parse_exact(LinkType::RawIp, icmp_frame(3, 3, 10)).error, ParseError::BadInnerPacket);
   CHECK_EQ(parse_exact(LinkType::RawIp, icmp_frame(3, 3, 0)).error, ParseError::BadInnerPacket);
   Bytes probe = quoted_probe();

@@ -1,8 +1,8 @@
 // SipHash-2-4 against the 64 official vectors (paper, Appendix A / the
 // reference implementation's vectors.h: key 00..0f, message 00..n-1), and
 // the probe cookie built on it.
-#include "engine/cookie.h"
 #include "engine/siphash.h"
+#include "engine/cookie.h"
 #include "test/check.h"
 
 namespace rawscan::test {

@@ -15,7 +15,11 @@ const SERVICE_PATTERN = /^(?=.*[A-Za-z*])[A-Za-z0-9*][\w.*+-]*$/;
 const PROTOCOL_NAMES: Record<string, string> = { U: 'UDP', S: 'SCTP', P: 'IP protocol' };
 
 /** @param option how the user gave the spec, for messages ("-p", "--open") */
-export function parsePortSpec(spec: string, services: ServiceTable = systemServices(), option = '-p'): Uint16Array {
+export function parsePortSpec(
+  spec: string,
+  services: ServiceTable = systemServices(),
+  option = '-p',
+): Uint16Array {
   const selected = new Uint8Array(MAX_PORT + 1); // selected[port] = 1
   const where = `${option} ${spec}`;
   for (const rawItem of spec.split(',')) {

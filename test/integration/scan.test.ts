@@ -70,7 +70,8 @@ describe.runIf(requireRoot())('full-range scans against the lab truth', () => {
     // ndiff also lists ports whose service name differs (nmap names ports from its own
     // nmap-services, rawscan from /etc/services): only a differing state counts here.
     const states = { '-': new Map<string, string>(), '+': new Map<string, string>() };
-    for (const m of diff.stdout.matchAll(/^([-+])(\d+)\/tcp +(\S+)/gm)) states[m[1] as '-' | '+'].set(m[2], m[3]);
+    for (const m of diff.stdout.matchAll(/^([-+])(\d+)\/tcp +(\S+)/gm))
+      states[m[1] as '-' | '+'].set(m[2], m[3]);
     const changed = [...states['-']].filter(([port, state]) => states['+'].get(port) !== state);
     expect(changed).toEqual([]);
     expect([...states['+'].keys()].filter((port) => !states['-'].has(port))).toEqual([]);
