@@ -121,7 +121,7 @@ EngineConfig engine_config_from(const Napi::Value& value) {
   if (name.empty() || name.size() > 15)
     type_error(o.Env(), "EngineConfig.device", "an interface name of 1 to 15 characters", device);
   cfg.device = name;
-  cfg.saddr = static_cast<uint32_t>(field(o, "sourceAddress", 0, 0xffffffff));
+  cfg.saddr = static_cast<uint32_t>(field(o, "sourceAddress", 1, 0xffffffff));
   cfg.key = cookie_key_from(o.Get("key"), "EngineConfig.key");
   cfg.kinds = kinds_from(o.Get("kinds"));
   int64_t last_base = 65536 - static_cast<int64_t>(cfg.kinds.size()) * kTrySlots;

@@ -1,5 +1,6 @@
 #include "engine/capture.h"
 
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <system_error>
 
 namespace rawscan {
 
@@ -25,6 +27,29 @@ constexpr long kNapNs = 500'000;
 // DLT_RAW is 12 on Linux and 14 on OpenBSD; LINKTYPE_RAW (101) appears in
 // savefiles; DLT_IPV4 (228) is raw IPv4 without the version guess.
 constexpr int kDltRawLinux = 12, kDltRawOpenBsd = 14, kLinktypeRaw = 101;
+
+// The errno of a failed pcap_dispatch: errno if the call set one, ENETDOWN
+// when the interface is gone or pcap says it went down, else EIO.
+int dispatch_errno(int err, const std::string& device, const char* pcap_text) {
+  if (err != 0) return err;
+  bool gone = device != "any" && if_nametoindex(device.c_str()) == 0;
+  if (gone || std::strstr(pcap_text, "went down") != nullptr ||
+      std::strstr(pcap_text, "disappeared") != nullptr)
+    return ENETDOWN;
+  return EIO;
+}
+
+// Error-record context for a pcap failure: "pcap: " and as many whole words
+// of pcap's text as fit in the record's 24-byte context (a longer first word is cut).
+std::string pcap_context(const char* pcap_text) {
+  constexpr size_t kContextBytes = kRecordSize - 8;
+  const std::string prefix = "pcap: ";
+  std::string context = prefix + pcap_text;
+  if (context.size() <= kContextBytes) return context;
+  size_t cut = context.rfind(' ', kContextBytes);
+  return context.substr(0, cut >= prefix.size() ? cut : kContextBytes);
+}
+
 }  // namespace
 
 bool link_type_of(int dlt, LinkType& out) {
@@ -72,8 +97,9 @@ void Capture::open() {
   pcap_set_immediate_mode(pcap_, 1);
   pcap_set_buffer_size(pcap_, buffer_bytes_);
 
-  auto fail = [this](const char* code, const std::string& what) {
-    std::string msg = what + " on " + device_ + ": " + pcap_geterr(pcap_);
+  // detail: pcap's text for the failure; pcap_geterr() unless the call filled errbuf instead.
+  auto fail = [this](const char* code, const std::string& what, const char* detail = nullptr) {
+    std::string msg = what + " on " + device_ + ": " + (detail != nullptr ? detail : pcap_geterr(pcap_));
     close_handles();
     throw EngineError(code, msg);
   };
@@ -95,7 +121,7 @@ void Capture::open() {
   rc = pcap_setfilter(pcap_, &prog);
   pcap_freecode(&prog);
   if (rc != 0) fail("FILTER", "pcap_setfilter");
-  if (pcap_setnonblock(pcap_, 1, errbuf) != 0) fail("PCAP", "pcap_setnonblock");
+  if (pcap_setnonblock(pcap_, 1, errbuf) != 0) fail("PCAP", "pcap_setnonblock", errbuf);
   if (pcap_get_selectable_fd(pcap_) < 0) fail("PCAP", "pcap_get_selectable_fd");
 
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -112,6 +138,7 @@ Capture::~Capture() {
 }
 
 void Capture::start() {
+  if (pcap_stats(pcap_, &stats_at_start_) != 0) stats_at_start_ = pcap_stat{};
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "rawscan-capture");
     run();
@@ -131,8 +158,13 @@ void Capture::stop() {
     thread_.join();
     if (!failed_) drain();
     append_stats();
-    closer_ = std::thread([handle = pcap_] { pcap_close(handle); });
-    pcap_ = nullptr;
+    try {
+      closer_ = std::thread([handle = pcap_] { pcap_close(handle); });
+      pcap_ = nullptr;
+    } catch (const std::system_error&) {
+      // No thread could be created (e.g. pids.max): close_handles() below
+      // closes the handle on this thread instead.
+    }
   }
   close_handles();
 }
@@ -180,10 +212,12 @@ void Capture::run() {
 int Capture::drain() {
   int total = 0;
   for (int round = 0; round < kMaxDispatch; ++round) {
+    errno = 0;
     int n = pcap_dispatch(pcap_, -1, &Capture::on_packet, reinterpret_cast<u_char*>(this));
     if (n == 0) break;
     if (n < 0) {
-      report_error(0, true, "pcap_dispatch");
+      const char* text = pcap_geterr(pcap_);
+      report_error(dispatch_errno(errno, device_, text), true, pcap_context(text).c_str());
       failed_ = true;
       return -1;
     }
@@ -235,9 +269,11 @@ void Capture::append_stats() {
   double now = monotonic_ms();
   pcap_stat ps{};
   if (pcap_ != nullptr && pcap_stats(pcap_, &ps) == 0) {
-    records_.append([&](RecordWriter w) {
-      write_pcap_stats(w, ps.ps_recv, static_cast<double>(ps.ps_drop) + ps.ps_ifdrop, now);
-    });
+    // Unsigned differences: pcap's counters are u_int and may wrap.
+    const pcap_stat& base = stats_at_start_;
+    u_int received = ps.ps_recv - base.ps_recv;
+    double dropped = static_cast<double>(ps.ps_drop - base.ps_drop) + (ps.ps_ifdrop - base.ps_ifdrop);
+    records_.append([&](RecordWriter w) { write_pcap_stats(w, received, dropped, now); });
   }
   records_.append(
       [&](RecordWriter w) { write_validation_stats(w, malformed_, bad_cookie_, not_ours_, now); });

@@ -72,6 +72,10 @@ class Capture {
   std::thread thread_;
   std::thread closer_;  // closes the pcap handle after stop(); joined by the destructor
 
+  // pcap's counters when start() ran: Stats records report the counts since
+  // then, not drops of traffic an engine opened early saw while idle.
+  pcap_stat stats_at_start_{};
+
   // Capture-thread counters (read by stop() after the join).
   uint32_t malformed_ = 0;
   double bad_cookie_ = 0;

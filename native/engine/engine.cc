@@ -55,7 +55,12 @@ void Engine::open() {
     throw std::logic_error("engine: open() called twice or after stop()");
   check_device(impl_->cfg.device);
   impl_->sender.open();
-  impl_->capture.open();
+  try {
+    impl_->capture.open();
+  } catch (...) {
+    impl_->sender.close();  // the raw socket must not outlive a failed open()
+    throw;
+  }
   impl_->phase = Impl::Phase::Open;
 }
 

@@ -81,7 +81,11 @@ void Sender::stop() {
     append_sent();
   }
   pending_ = 0;
-  if (fd_ >= 0) close(fd_);
+  close();
+}
+
+void Sender::close() {
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
@@ -105,9 +109,11 @@ void Sender::send_chunk(const std::vector<uint32_t>& chunk) {
   while (done < count && !fatal_) {
     size_t n = pace(std::min(kBatch, count - done));
     if (n == 0) return;  // stopping
-    send_batch(fill_batch(chunk.data() + done * kDescriptorWords, n));
+    size_t messages = fill_batch(chunk.data() + done * kDescriptorWords, n);
+    size_t unhandled = messages - send_batch(messages);
     done += n;
-    sent_ += static_cast<double>(n);
+    // Bad descriptors (no message) are done too; messages never handed over are not.
+    sent_ += static_cast<double>(n - unhandled);
     pending_ -= n;
     append_sent();
   }
@@ -148,7 +154,7 @@ size_t Sender::fill_batch(const uint32_t* words, size_t count) {
 
 // ENOBUFS/EAGAIN mean the queue to the device is full: wait (50 us doubling to
 // 10 ms) and retry the same message. Any other error loses that one message.
-void Sender::send_batch(size_t messages) {
+size_t Sender::send_batch(size_t messages) {
   size_t off = 0;
   int backoff_us = 50;
   while (off < messages) {
@@ -161,7 +167,7 @@ void Sender::send_batch(size_t messages) {
     int err = r < 0 ? errno : EIO;
     if (err == EINTR) continue;
     if (err == ENOBUFS || err == EAGAIN || err == EWOULDBLOCK) {
-      if (stopping_) return;
+      if (stopping_) return off;
       std::this_thread::sleep_for(std::chrono::microseconds(backoff_us));
       backoff_us = std::min(backoff_us * 2, 10000);
       continue;
@@ -169,12 +175,13 @@ void Sender::send_batch(size_t messages) {
     errors_ += 1;
     bool fatal = err == EBADF || err == ENOTSOCK || err == EFAULT;  // the socket is unusable
     report_error(err, fatal, "sendmmsg");
+    ++off;
     if (fatal) {
       fatal_ = true;
-      return;
+      return off;
     }
-    ++off;
   }
+  return off;
 }
 
 void Sender::report_error(int err, bool fatal, const char* context) {

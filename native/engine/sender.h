@@ -33,6 +33,9 @@ class Sender {
 
   // Opens the raw socket. Throws EngineError (EPERM_RAW, SOCKET).
   void open();
+  // Closes the socket, if open, without stopping the sender: for a failed
+  // Engine::open(), so the socket does not outlive it. Not while running.
+  void close();
   void start();
   // Copies count descriptors (2 words each) to the end of the queue. Thread-safe.
   void enqueue(const uint32_t* words, size_t count);
@@ -52,7 +55,9 @@ class Sender {
   size_t pace(size_t want);
   // Fills messages for descriptors [first, first + count); returns messages filled.
   size_t fill_batch(const uint32_t* words, size_t count);
-  void send_batch(size_t messages);
+  // Sends messages [0, messages); returns how many were handled (sent or
+  // failed). Fewer only when stopping during a backoff or after a fatal error.
+  size_t send_batch(size_t messages);
   void report_error(int err, bool fatal, const char* context);
   void append_sent();
 

@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 
 namespace rawscan {
 
@@ -13,7 +14,9 @@ class TokenBucket {
   // pps: probes per second, 0 = unlimited; now_ms: monotonic ms.
   void set_rate(double pps, double now_ms) {
     refill(now_ms);
-    rate_per_ms_ = pps > 0 ? pps / 1e3 : 0;
+    // A positive rate so small that pps / 1e3 underflows to 0 is the
+    // smallest positive rate, not unlimited.
+    rate_per_ms_ = pps > 0 ? std::max(pps / 1e3, std::numeric_limits<double>::min()) : 0;
     burst_ = std::clamp(rate_per_ms_ * 10, 1.0, 256.0);
     tokens_ = std::min(tokens_, burst_);
   }

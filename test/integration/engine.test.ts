@@ -60,6 +60,7 @@ const baseConfig = {
 interface HelperInput {
   config: Partial<typeof baseConfig> & Record<string, unknown>;
   probes?: [addr: number, port: number, tryNo: number, slot: number][];
+  earlyProbes?: [addr: number, port: number, tryNo: number, slot: number][];
   settleMs?: number;
   end?: 'stop' | 'abandon' | 'exit';
   openOnly?: boolean;
@@ -296,6 +297,19 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
     expect(run.replies.every((r) => r.state === 'closed')).toBe(true);
   });
 
+  it('counts in its pcap stats only what arrived after start(), not while it was idle', async () => {
+    const ports = Array.from({ length: 2000 }, (_, i) => 30000 + i);
+    const run = await runHelper({
+      config: { kinds: [SYN], pcapBufferBytes: 1 << 16 },
+      earlyProbes: probesFor([ANYIP + 1], ports, [0]),
+      probes: [],
+      settleMs: 200,
+      end: 'stop',
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.pcap.at(-1)).toMatchObject({ received: 0, dropped: 0 });
+  });
+
   it.each([
     ['returns without calling stop()', 'abandon'],
     ['calls process.exit() while the engine runs', 'exit'],
@@ -355,6 +369,11 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
       /EngineConfig\.sourcePortBase must be an integer from 1 to 65504/,
     ],
     ['ratePps', { ratePps: -1 }, /EngineConfig\.ratePps must be a number of probes per second >= 0/],
+    [
+      'sourceAddress',
+      { sourceAddress: 0 },
+      /EngineConfig\.sourceAddress must be an integer from 1 to 4294967295 \(got 0\)/,
+    ],
   ])('rejects a bad %s with a TypeError naming the field', (_field, patch, message) => {
     const config = { ...baseConfig, key: Uint8Array.from(baseConfig.key), ...patch };
     expect(() => loadAddon().createEngine(config)).toThrow(TypeError);

@@ -1,10 +1,11 @@
 // Drives the native engine from inside a network namespace for
 // test/integration/engine.test.ts:  ip netns exec <ns> node engine-probe.mjs '<json>'
 // Input: { config: EngineConfig (key as an array of 16 numbers), probes: [[addr, port, tryNo, slot], ...],
-//          settleMs, end: 'stop' | 'abandon' | 'exit' }
+//          settleMs, end: 'stop' | 'abandon' | 'exit', earlyProbes?: [...] }
 // Output (one JSON line on stdout): { datalink, batches: [base64...], sendMs, stopMs, pendingAfterSend }
 //   end 'stop': await stop(); 'abandon': return without stop (the process must still exit);
 //   'exit': process.exit(0) while the engine runs.
+// earlyProbes: sent (and answered) by a second engine after open() and before start().
 // With only { config, openOnly: true } it prints { code, message } of open()'s error (or { code: null }).
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -18,6 +19,15 @@ const input = JSON.parse(process.argv[2]);
 const config = { ...input.config, key: Uint8Array.from(input.config.key) };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const packProbes = (probes) => {
+  const words = new Uint32Array(probes.length * 2);
+  probes.forEach(([addr, port, tryNo, slot], i) => {
+    words[2 * i] = addr;
+    words[2 * i + 1] = (port | (tryNo << 16) | (slot << 24)) >>> 0;
+  });
+  return words;
+};
+
 const engine = addon.createEngine(config);
 if (input.openOnly) {
   try {
@@ -29,14 +39,19 @@ if (input.openOnly) {
   await engine.stop();
 } else {
   engine.open();
+  if (input.earlyProbes) {
+    const early = addon.createEngine(config);
+    early.open();
+    early.start(() => {});
+    early.enqueue(packProbes(input.earlyProbes));
+    while (early.pending() > 0) await sleep(2);
+    await sleep(input.settleMs ?? 300);
+    await early.stop();
+  }
   const batches = [];
   engine.start((batch) => batches.push(batch.toString('base64')));
 
-  const words = new Uint32Array(input.probes.length * 2);
-  input.probes.forEach(([addr, port, tryNo, slot], i) => {
-    words[2 * i] = addr;
-    words[2 * i + 1] = (port | (tryNo << 16) | (slot << 24)) >>> 0;
-  });
+  const words = packProbes(input.probes);
   const t0 = addon.monotonicMs();
   engine.enqueue(words);
   while (engine.pending() > 0 && addon.monotonicMs() - t0 < 10_000) await sleep(2);
