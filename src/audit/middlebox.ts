@@ -78,11 +78,32 @@ export function middleboxFlag(baseline: HostBaseline, p: PortResult): MiddleboxF
   return flag;
 }
 
-/** Every flagged result of the host, with the baseline they were judged by. */
-export function middleboxFlags(host: HostResult): {
+export interface HostMiddleboxFlags {
   baseline: HostBaseline;
-  flags: Map<PortResult, MiddleboxFlag>;
-} {
+  /** shared by every caller for the host: read only */
+  flags: ReadonlyMap<PortResult, MiddleboxFlag>;
+}
+
+/**
+ * Each output of a report asks for its hosts' flags: one analysis per host,
+ * kept while host.ports is the same array of the same length (a finished
+ * report is not changed in place).
+ */
+const flagsCache = new WeakMap<
+  HostResult,
+  { ports: PortResult[]; count: number; found: HostMiddleboxFlags }
+>();
+
+/** Every flagged result of the host, with the baseline they were judged by. */
+export function middleboxFlags(host: HostResult): HostMiddleboxFlags {
+  const cached = flagsCache.get(host);
+  if (cached && cached.ports === host.ports && cached.count === host.ports.length) return cached.found;
+  const found = findFlags(host);
+  flagsCache.set(host, { ports: host.ports, count: host.ports.length, found });
+  return found;
+}
+
+function findFlags(host: HostResult): HostMiddleboxFlags {
   const baseline = hostBaseline(host);
   const flags = new Map<PortResult, MiddleboxFlag>();
   for (const p of host.ports) {

@@ -38,14 +38,15 @@ export function filterLabel(syn: PortState, ack: PortState): FilterLabel | undef
 
 /** port → label, for the ports of the host that have both a SYN (or connect) and an ACK result. */
 export function portFilterLabels(host: HostResult): Map<number, FilterLabel> {
+  const labels = new Map<number, FilterLabel>();
+  // Most scans have no ACK type: skip indexing every port of the host then.
+  if (!host.ports.some((p) => p.scan === 'ack')) return labels;
   const syn = new Map<number, PortResult>();
   const ack = new Map<number, PortResult>();
   for (const p of host.ports) {
     if (p.scan === 'syn' || (p.scan === 'connect' && !syn.has(p.port))) syn.set(p.port, p);
     else if (p.scan === 'ack') ack.set(p.port, p);
   }
-  const labels = new Map<number, FilterLabel>();
-  if (ack.size === 0) return labels;
   for (const [port, s] of syn) {
     const a = ack.get(port);
     const label = a && filterLabel(s.state, a.state);

@@ -1,10 +1,11 @@
 // Writes a finished report to every output the user asked for. Normal output
 // goes to the terminal unless one of the -o options already writes to stdout
 // ("-"), as with nmap.
-import { FORMATTERS, writeOutput, type OutputFormat, type RenderOptions } from '../output/index.js';
+import type { Formatter, OutputFormat, RenderOptions } from '../output/index.js';
+import { normalFormatter } from '../output/normal.js';
+import { writeOutput } from '../output/write.js';
 import { serviceName } from '../ports/services.js';
 import type { ScanReport } from '../scan/types.js';
-import { evidenceLines } from '../audit/evidence.js';
 import { ScanFailure } from '../scan/orchestrator.js';
 import { UsageError } from './errors.js';
 import { exitCode, setExitCode } from './exit.js';
@@ -66,15 +67,23 @@ export async function writeReports(
   const opts = renderOptions(args);
   const files = REQUESTED.filter(([key]) => typeof args[key] === 'string');
   if (!files.some(([key]) => args[key] === '-') && args.evidence !== '-') {
-    await writeEach('-', FORMATTERS.normal.render(report, { ...opts, interactive: true }), 'output');
+    await writeEach('-', normalFormatter.render(report, { ...opts, interactive: true }), 'output');
   }
   for (const [key, format, what] of files) {
     if (streamed.includes(key)) continue;
-    await writeEach(args[key] as string, FORMATTERS[format].render(report, opts), what);
+    await writeEach(args[key] as string, (await formatter(format)).render(report, opts), what);
   }
-  if (args.evidence !== undefined) await writeEach(args.evidence, evidenceLines(report), '--evidence output');
+  if (args.evidence !== undefined) {
+    const { evidenceLines } = await import('../audit/evidence.js');
+    await writeEach(args.evidence, evidenceLines(report), '--evidence output');
+  }
   // A run-time failure already requested explains the incompleteness: its status stays.
   if (report.incomplete && exitCode() === 0) setExitCode(EXIT_INCOMPLETE);
+}
+
+/** The formatter of a format; the file formats are imported only when one is requested. */
+async function formatter(format: OutputFormat): Promise<Formatter> {
+  return format === 'normal' ? normalFormatter : (await import('../output/index.js')).FORMATTERS[format];
 }
 
 /** One output; when it cannot be written (disk full...) that is reported and the others are still written. */

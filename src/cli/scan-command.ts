@@ -8,7 +8,6 @@ import { dropForScan, planDropForProcess } from './drop-privileges.js';
 import { defineScanOptions, validateScanArgs, type RawScanArgs, type ScanSettings } from './scan-options.js';
 import { partialReport, renderOptions, writeReports, type OutputArgs } from './outputs.js';
 import { ProgressDisplay, trapInterrupts } from './progress.js';
-import { NdjsonStream } from './stream-output.js';
 import { parseSeed, runRawScan } from './raw-scan.js';
 import { closeResume, journalingVerdicts, openScanResume, type ResumeSession } from './resume.js';
 import { VERSION } from './version.js';
@@ -20,7 +19,6 @@ import type { TargetSet } from '../targets/target-set.js';
 import { defaultPorts, parsePortSpec } from '../ports/spec.js';
 import { PRIVILEGE_MESSAGE } from '../native/addon.js';
 import type { ScanHooks } from '../scan/orchestrator.js';
-import { runConnectScan } from '../scan/connect-report.js';
 import type { ScanReport } from '../scan/types.js';
 
 export interface ScanArgs extends RawScanArgs, OutputArgs {
@@ -90,7 +88,9 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
   // The connect scan has no verdict hook: its NDJSON is written after the scan.
   const stream =
     raw && ndjsonPath !== undefined
-      ? await NdjsonStream.open(
+      ? await (
+          await import('./stream-output.js')
+        ).NdjsonStream.open(
           ndjsonPath,
           {
             version: VERSION,
@@ -127,7 +127,9 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
           resume,
           drop,
         ).catch(partialReport)
-      : await runConnectScan(targets, ports, {
+      : await (
+          await import('../scan/connect-report.js')
+        ).runConnectScan(targets, ports, {
           timing: settings.timing,
           maxRetries: settings.maxRetries,
           signal: abort.signal,

@@ -77,9 +77,9 @@ export const jsonFormatter: Formatter = {
     yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "hosts": [\n');
     const last = report.hosts.length - 1;
     for (const [i, host] of report.hosts.entries()) {
-      const { flags } = middleboxFlags(host);
+      const { baseline, flags } = middleboxFlags(host);
       const ports = host.ports.filter((p) => keepPort(p, opts)).map((p) => jsonPort(p, opts, flags.get(p)));
-      yield `    ${JSON.stringify({ ...jsonHost(host), ports })}${i === last ? '' : ','}\n`;
+      yield `    ${JSON.stringify({ ...jsonHost(host, baseline), ports })}${i === last ? '' : ','}\n`;
     }
     yield '  ]\n}\n';
   },
@@ -98,7 +98,8 @@ export function jsonScanInfo(
   };
 }
 
-export function jsonHost(host: HostResult): JsonHost {
+/** baseline: the host's hostBaseline, when the caller has it already */
+export function jsonHost(host: HostResult, baseline: HostBaseline = hostBaseline(host)): JsonHost {
   const live = hostLiveness(host);
   const stateCounts: JsonHost['stateCounts'] = {};
   for (const p of host.ports) {
@@ -112,7 +113,7 @@ export function jsonHost(host: HostResult): JsonHost {
     ]);
     stateCounts[scan as ScanType] = Object.fromEntries(ordered);
   }
-  const { ttl, ttlFrom, resetWindow } = hostBaseline(host);
+  const { ttl, ttlFrom, resetWindow } = baseline;
   const filtering = hostFilterRanges(host);
   return {
     address: host.address,

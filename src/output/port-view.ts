@@ -126,7 +126,22 @@ export interface HostLiveness {
   latencyMs?: number;
 }
 
+/**
+ * Every formatter asks for a host's liveness, some twice (its line and the
+ * summary): one pass over the ports per host, kept while host.ports is the
+ * same array of the same length (a finished report is not changed in place).
+ */
+const livenessCache = new WeakMap<HostResult, { ports: PortResult[]; count: number; live: HostLiveness }>();
+
 export function hostLiveness(host: HostResult): HostLiveness {
+  const cached = livenessCache.get(host);
+  if (cached && cached.ports === host.ports && cached.count === host.ports.length) return cached.live;
+  const live = computeLiveness(host);
+  livenessCache.set(host, { ports: host.ports, count: host.ports.length, live });
+  return live;
+}
+
+function computeLiveness(host: HostResult): HostLiveness {
   let evidence: PortResult | undefined;
   let latencyMs: number | undefined;
   for (const p of host.ports) {

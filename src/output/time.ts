@@ -16,12 +16,24 @@ export function ctime(ms: number): string {
 /** ms since epoch → "2026-11-26 23:22 UTC" (strftime "%Y-%m-%d %H:%M %Z") */
 export function shortStamp(ms: number): string {
   const d = new Date(ms);
-  const zone =
-    new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-      .formatToParts(d)
-      .find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const zone = zoneAbbreviation(d);
   const day = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
   return `${day} ${pad2(d.getHours())}:${pad2(d.getMinutes())} ${zone}`.trimEnd();
+}
+
+/**
+ * The local zone's short name at d, as Intl's en-US "short" gives it ("UTC",
+ * "CET", "GMT+1"). UTC is recognised from Date's own string: a process's
+ * first Intl.DateTimeFormat loads ICU's zone data (~25 ms), a tenth of a
+ * one-port scan. No formatter is kept: TZ may change between calls.
+ */
+function zoneAbbreviation(d: Date): string {
+  if (d.getTimezoneOffset() === 0 && d.toString().endsWith('(Coordinated Universal Time)')) return 'UTC';
+  return (
+    new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
+      .formatToParts(d)
+      .find((part) => part.type === 'timeZoneName')?.value ?? ''
+  );
 }
 
 /** ms since epoch → whole seconds since epoch, as in XML start/time attributes */

@@ -149,4 +149,32 @@ describe('time strings', () => {
     expect(shortStamp(T0)).toBe('2026-01-15 10:30 UTC');
     expect(elapsedSeconds(T0, T0 + 1534)).toBe('1.53');
   });
+
+  // UTC zones take a path without Intl; the others must still get Intl's en-US short names.
+  test.each([
+    ['UTC', '2026-01-15 10:30 UTC'],
+    ['Etc/UTC', '2026-01-15 10:30 UTC'],
+    ['Europe/London', '2026-01-15 10:30 GMT'],
+    ['Europe/Berlin', '2026-01-15 11:30 GMT+1'],
+    ['America/New_York', '2026-01-15 05:30 EST'],
+    ['Asia/Kolkata', '2026-01-15 16:00 GMT+5:30'],
+  ])('shortStamp with TZ=%s: %s', (zone, text) => {
+    process.env.TZ = zone;
+    try {
+      expect(shortStamp(T0)).toBe(text);
+    } finally {
+      process.env.TZ = 'UTC';
+    }
+  });
+});
+
+describe('hostLiveness of a host whose ports change', () => {
+  test('a new or longer ports array is analysed again', () => {
+    const host = { address: '198.18.0.2', ports: [port(22, 'syn', 'filtered', 'no-response', 0)] };
+    expect(hostLiveness(host).up).toBe(false);
+    host.ports.push(port(80, 'syn', 'open', 'syn-ack', 64));
+    expect(hostLiveness(host).up).toBe(true);
+    host.ports = [port(22, 'syn', 'filtered', 'no-response', 0)];
+    expect(hostLiveness(host).up).toBe(false);
+  });
 });
