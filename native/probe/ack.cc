@@ -12,12 +12,6 @@ namespace {
 
 constexpr uint8_t kFlags = tcpflag::ACK;
 
-void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
-
-bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
-  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
-}
-
 Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
   if (r.tcp_flags & tcpflag::RST) return {PortState::Unfiltered, Reason::Reset};
   return kSynAckOpen;
@@ -25,8 +19,14 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kAckModule = {ProbeKind::Ack,     "ack",        kFlags,       prepare,
-                                make_tcp_probe,     validate_tcp, classify_tcp, classify_icmp_filtered,
+const ProbeModule kAckModule = {ProbeKind::Ack,
+                                "ack",
+                                kFlags,
+                                prepare_with_flags<kFlags>,
+                                make_tcp_probe,
+                                validate_with_flags<kFlags>,
+                                classify_tcp,
+                                classify_icmp_filtered,
                                 PortState::Filtered};
 
 }  // namespace rawscan

@@ -13,21 +13,16 @@ namespace {
 
 constexpr uint8_t kFlags = 0;
 
-void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
-
-bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
-  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
-}
-
-Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
-  if (r.tcp_flags & tcpflag::RST) return {PortState::Closed, Reason::Reset};
-  return kSynAckOpen;
-}
-
 }  // namespace
 
-const ProbeModule kNullModule = {ProbeKind::Null,        "null",       kFlags,       prepare,
-                                 make_tcp_probe,         validate_tcp, classify_tcp, classify_icmp_filtered,
+const ProbeModule kNullModule = {ProbeKind::Null,
+                                 "null",
+                                 kFlags,
+                                 prepare_with_flags<kFlags>,
+                                 make_tcp_probe,
+                                 validate_with_flags<kFlags>,
+                                 classify_rst_closed,
+                                 classify_icmp_filtered,
                                  PortState::OpenFiltered};
 
 }  // namespace rawscan

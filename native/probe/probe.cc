@@ -137,4 +137,9 @@ bool tcp_reply_answers(const ParsedReply& r, uint32_t cookie, uint8_t probe_flag
   return syn_ack && (probe_flags & tcpflag::SYN) && r.ack == cookie + 1;
 }
 
+Classification classify_rst_closed(const ParsedReply& r, const ProbeParams&) {
+  if (r.tcp_flags & tcpflag::RST) return {PortState::Closed, Reason::Reset};
+  return kSynAckOpen;
+}
+
 }  // namespace rawscan

@@ -47,6 +47,20 @@ Classification classify_icmp_filtered(const ParsedReply& r, const ProbeParams& p
 // SYN-flagged probe (tcp_reply_answers admits nothing else): the port is open.
 constexpr Classification kSynAckOpen{PortState::Open, Reason::SynAck};
 
+// The prepare and validate steps of a module whose probes carry the fixed `Flags`.
+template <uint8_t Flags>
+void prepare_with_flags(ProbeTemplate& t, const ProbeParams& p) {
+  prepare_tcp_probe(t, p, Flags);
+}
+template <uint8_t Flags>
+bool validate_with_flags(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
+  return tcp_reply_answers(r, cookie, Flags, p.data_length);
+}
+
+// RST → closed (reset); otherwise the SYN-ACK that tcp_reply_answers admits → open.
+// The reading of SYN, FIN, NULL, Xmas and Maimon probes.
+Classification classify_rst_closed(const ParsedReply& r, const ProbeParams& p);
+
 // The modules, one per file; probe_module() indexes them by ProbeKind.
 extern const ProbeModule kSynModule, kFinModule, kNullModule, kXmasModule, kAckModule, kWindowModule,
     kMaimonModule, kCustomModule;

@@ -13,12 +13,6 @@ namespace {
 
 constexpr uint8_t kFlags = tcpflag::ACK;
 
-void prepare(ProbeTemplate& t, const ProbeParams& p) { prepare_tcp_probe(t, p, kFlags); }
-
-bool validate_tcp(const ParsedReply& r, uint32_t cookie, const ProbeParams& p) {
-  return tcp_reply_answers(r, cookie, kFlags, p.data_length);
-}
-
 Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
   if (!(r.tcp_flags & tcpflag::RST)) return kSynAckOpen;
   return {r.window > 0 ? PortState::Open : PortState::Closed, Reason::Reset};
@@ -26,8 +20,14 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kWindowModule = {ProbeKind::Window,  "window",     kFlags,       prepare,
-                                   make_tcp_probe,     validate_tcp, classify_tcp, classify_icmp_filtered,
+const ProbeModule kWindowModule = {ProbeKind::Window,
+                                   "window",
+                                   kFlags,
+                                   prepare_with_flags<kFlags>,
+                                   make_tcp_probe,
+                                   validate_with_flags<kFlags>,
+                                   classify_tcp,
+                                   classify_icmp_filtered,
                                    PortState::Filtered};
 
 }  // namespace rawscan
