@@ -155,7 +155,8 @@ async function readPolicy(file: string): Promise<string> {
 
 function checkSeed(seed: number | undefined): number | undefined {
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
-    throw new UsageError(`--seed ${seed} is out of range: use 0 to 4294967295`, EXIT_AUDIT_ERROR);
+    const shown = Number.isNaN(seed) ? '(not a number)' : String(seed);
+    throw new UsageError(`--seed ${shown} is out of range: use 0 to 4294967295`, EXIT_AUDIT_ERROR);
   }
   return seed;
 }
@@ -170,7 +171,7 @@ function checkCanScan(scan: string, ack: boolean): void {
   }
   if (scan !== 'connect' && !canUseRawSockets()) {
     throw new UsageError(
-      `${PRIVILEGE_MESSAGE}\n(or set \`defaults: scan: connect\` in the policy)`,
+      `${PRIVILEGE_MESSAGE} Or set \`scan: connect\` under \`defaults:\` in the policy.`,
       EXIT_AUDIT_ERROR,
     );
   }

@@ -152,7 +152,8 @@ export function portPlanOf(argv: Partial<Record<string, unknown>>): PortPlan {
   const random = argv.random;
   if (random !== undefined && (typeof random !== 'number' || !Number.isInteger(random) || random < 0)) {
     throw new UsageError(
-      `--random ${String(random)} is invalid: give a whole number of ports, e.g. --random 100`,
+      `--random ${Number.isNaN(random) ? '(not a number)' : String(random)} is invalid: ` +
+        'give a whole number of ports, e.g. --random 100',
     );
   }
   const plan: PortPlan = random ? randomPortPlan(Number(argv.seed ?? 1), evenCounts(random)) : {};

@@ -58,8 +58,27 @@ export function buildParser(args: string[], subcommands: Registration[] = []): A
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(`${msg}; see rawscan --help`);
+      throw new UsageError(`${oneLine(msg)}; see ${helpCommand(args)}`);
     });
+}
+
+/**
+ * A yargs message on one line (it spreads invalid choices over several),
+ * an unknown --long-option named once (yargs adds its camelCase twin).
+ */
+function oneLine(msg: string): string {
+  const unknown = /^(Unknown arguments?): (.*)$/s.exec(msg);
+  if (!unknown) return msg.replace(/\n\s*/g, ' ');
+  const names = unknown[2].split(', ');
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const once = names.filter((name) => !names.some((other) => other !== name && camel(other) === name));
+  return `${once.length > 1 ? 'Unknown arguments' : 'Unknown argument'}: ${once.join(', ')}`;
+}
+
+/** The --help that documents the command args names: the subcommand's own, or the scan's. */
+function helpCommand(args: string[]): string {
+  const subcommand = SUBCOMMAND_LOADERS.find(([name]) => name === args[0]);
+  return subcommand ? `rawscan ${subcommand[0]} --help` : 'rawscan --help';
 }
 
 /** Scan options use nmap spellings; subcommands take ordinary ones. */

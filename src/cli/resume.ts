@@ -46,6 +46,9 @@ export async function openScanResume(
   requestedScans: readonly string[] | undefined,
   seedText: string | undefined,
 ): Promise<ResumeSession> {
+  if (path === '') {
+    throw new UsageError('--resume needs a file name: give the journal file to create or continue');
+  }
   if (settings.scanTypes.includes('connect')) {
     throw new UsageError(
       `--resume ${path} needs a raw scan type (-sS, -sF, ...): a connect scan (-sT) cannot resume`,

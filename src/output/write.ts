@@ -67,6 +67,9 @@ export async function closeEarlyOutputs(): Promise<void> {
  * check and the open (O_NOFOLLOW), a UsageError.
  */
 export async function openOutputFile(path: string, what = 'output'): Promise<FileHandle> {
+  if (path === '') {
+    throw new UsageError(`${what} needs a file name: give one after the option, or '-' for standard output`);
+  }
   let link: Stats | undefined;
   try {
     const stats = await lstat(path);

@@ -22,6 +22,7 @@ export function parsePortSpec(
 ): Uint16Array {
   const selected = new Uint8Array(MAX_PORT + 1); // selected[port] = 1
   const where = `${option} ${spec}`;
+  if (spec.trim() === '') throw new UsageError(`${option} needs a port list; write e.g. -p 22,80,1000-2000`);
   for (const rawItem of spec.split(',')) {
     const item = stripProtocol(rawItem, where);
     if (item === '') throw new UsageError(`empty port item in ${where}; write e.g. -p 22,80,1000-2000`);

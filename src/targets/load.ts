@@ -124,11 +124,17 @@ async function resolveOne(resolve: Resolver, name: string): Promise<number[]> {
 }
 
 async function readListFile(readText: TextReader, path: string, flag: string): Promise<string> {
+  if (path === '') {
+    throw new UsageError(`${flag} needs a file name: give a file of target specs, or - for stdin`);
+  }
   try {
     return await readText(path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot read ${flag} file ${path === '-' ? '(stdin)' : path}: ${reason}`);
+    const reason =
+      (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new UsageError(
+      `cannot read ${flag} file ${path === '-' ? '(stdin)' : path}: ${reason}; give a readable file of target specs`,
+    );
   }
 }
 

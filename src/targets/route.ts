@@ -100,6 +100,7 @@ async function routeGet(run: CommandRunner, addr: string, extra: string[]): Prom
 
 /** First IPv4 address of an interface (undefined if it has none); UsageError when it does not exist. */
 async function firstIpv4(run: CommandRunner, device: string): Promise<string | undefined> {
+  if (device === '') throw new UsageError('-e needs an interface name: give one that `ip link` lists');
   // IFNAMSIZ is 16 including the NUL; names never contain "/" or whitespace.
   if (!/^[^\s/]{1,15}$/.test(device) || device.startsWith('-')) {
     throw new UsageError(`interface ${device} does not exist; see \`ip link\``);

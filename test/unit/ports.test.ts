@@ -59,7 +59,7 @@ describe('parsePortSpec', () => {
     ['70000-', /port 70000 in -p 70000- is outside 1-65535/],
     ['100-1', /port range 100-1 in -p 100-1 runs backwards; write 1-100/],
     ['22,,80', /empty port item in -p 22,,80/],
-    ['', /empty port item in -p $|empty port item in -p ;/],
+    ['', /^-p needs a port list; write e\.g\. -p 22,80,1000-2000$/],
     ['T:', /empty port item in -p T:/],
     ['U:53', /U:53 in -p U:53 asks for UDP ports; only TCP is supported/],
     ['22,S:80', /S:80 in -p 22,S:80 asks for SCTP ports/],
