@@ -12,11 +12,12 @@
 // and ACK results for it (stateful.ts); middlebox is present when the reply
 // claims the target's address but its TTL or RST window differs from the
 // host's baseline (middlebox.ts).
-import type { HostResult, PortResult, ScanReport } from '../scan/types.js';
+import type { HostResult, PortEvidence, PortResult, ScanReport } from '../scan/types.js';
 import { middleboxFlags, type MiddleboxFlag } from './middlebox.js';
 import { portFilterLabels, type FilterLabel } from './stateful.js';
 
-export interface EvidenceRecord {
+/** One line of --evidence: the port's verdict with its PortEvidence fields inlined. */
+export interface EvidenceRecord extends PortEvidence {
   address: string;
   hostname?: string;
   port: number;
@@ -24,15 +25,6 @@ export interface EvidenceRecord {
   scan: PortResult['scan'];
   state: PortResult['state'];
   reason: PortResult['reason'];
-  responder?: string;
-  ttl?: number;
-  ipId?: number;
-  window?: number;
-  tcpFlags?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  tryNo?: number;
-  rttMs?: number;
   filter?: FilterLabel;
   middlebox?: MiddleboxFlag;
 }

@@ -3,6 +3,8 @@
 // Parsers return an error text instead of throwing, so the policy parser can put
 // file, line and field in front of it.
 
+import { ipToString, parseIpv4 } from '../targets/ipv4.js';
+
 /** An inclusive range of host-order u32 addresses, as written in a policy. */
 export interface HostBlock {
   /** the text as written: "198.19.0.1" or "198.19.1.0/30" */
@@ -11,25 +13,13 @@ export interface HostBlock {
   last: number;
 }
 
-const OCTET = /^(0|[1-9][0-9]{0,2})$/;
-
-/** Dotted quad → u32, or undefined. No leading zeros (they read as octal elsewhere). */
+/** Dotted quad → u32, or undefined. Policies also refuse leading zeros (they read as octal elsewhere). */
 export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let address = 0;
-  for (const part of parts) {
-    if (!OCTET.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    address = address * 256 + octet;
-  }
-  return address;
+  if (/(^|\.)0\d/.test(text)) return undefined;
+  return parseIpv4(text) ?? undefined;
 }
 
-export function formatIPv4(address: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join('.');
-}
+export const formatIPv4 = ipToString;
 
 /** "a.b.c.d" or "a.b.c.d/len" → a block; an error text says what is wrong and how to fix it. */
 export function parseHostBlock(spec: string): HostBlock | string {

@@ -9,7 +9,15 @@
 // its own cookie key rejects them once it starts.
 import type { AuditPlan } from '../audit/audit.js';
 import { runConnectScan } from '../scan/connect-report.js';
-import type { HostResult, PortResult, ScanReport, ScanStats, ScanType } from '../scan/types.js';
+import {
+  emptyStats,
+  STAT_COUNTERS,
+  type HostResult,
+  type PortResult,
+  type ScanReport,
+  type ScanStats,
+  type ScanType,
+} from '../scan/types.js';
 import { loadTargets } from '../targets/load.js';
 import type { TargetSet } from '../targets/target-set.js';
 import { openRawScan, ringBytesPerEngine, type OpenedRawScan } from './raw-scan.js';
@@ -137,21 +145,10 @@ export function mergeReports(
 ): ScanReport {
   const hosts = new Map<string, { host: HostResult; seen: Set<string> }>();
   const ports = new Set<number>();
-  const stats: ScanStats = {
-    probesSent: 0,
-    retransmissions: 0,
-    repliesAccepted: 0,
-    repliesRejected: 0,
-    pcapReceived: 0,
-    pcapDropped: 0,
-    sendErrors: 0,
-    notes: [],
-  };
+  const stats: ScanStats = emptyStats();
   for (const report of reports) {
     report.ports.forEach((port) => ports.add(port));
-    for (const key of Object.keys(stats) as (keyof ScanStats)[]) {
-      if (key !== 'notes' && key !== 'srttMs') stats[key] += report.stats[key];
-    }
+    for (const key of STAT_COUNTERS) stats[key] += report.stats[key];
     stats.notes.push(...report.stats.notes);
     for (const host of report.hosts) {
       let entry = hosts.get(host.address);

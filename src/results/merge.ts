@@ -15,7 +15,15 @@
 // (srttMs: the largest), incomplete if any file is, hosts in address order.
 
 import { UsageError } from '../cli/errors.js';
-import type { HostResult, PortResult, ScanReport, ScanStats, ScanType } from '../scan/types.js';
+import {
+  emptyStats,
+  STAT_COUNTERS,
+  type HostResult,
+  type PortResult,
+  type ScanReport,
+  type ScanStats,
+  type ScanType,
+} from '../scan/types.js';
 import { firstDifference } from './ranges.js';
 import type { ScanResult } from './types.js';
 
@@ -36,16 +44,6 @@ interface Sourced {
   result: PortResult;
   from: ScanResult;
 }
-
-const SUMMED_STATS = [
-  'probesSent',
-  'retransmissions',
-  'repliesAccepted',
-  'repliesRejected',
-  'pcapReceived',
-  'pcapDropped',
-  'sendErrors',
-] as const;
 
 export function mergeResults(results: ScanResult[], opts: MergeOptions): MergedScan {
   if (results.length === 0) throw new UsageError('merge needs at least one scan result file');
@@ -174,20 +172,11 @@ function addPort(ports: Map<string, Sourced>, address: string, next: Sourced): v
 }
 
 function mergeStats(results: ScanResult[]): ScanStats {
-  const stats: ScanStats = {
-    probesSent: 0,
-    retransmissions: 0,
-    repliesAccepted: 0,
-    repliesRejected: 0,
-    pcapReceived: 0,
-    pcapDropped: 0,
-    sendErrors: 0,
-    notes: [
-      `merged from ${results.length} file${results.length === 1 ? '' : 's'}: ${results.map((r) => r.path).join(', ')}`,
-    ],
-  };
+  const stats: ScanStats = emptyStats([
+    `merged from ${results.length} file${results.length === 1 ? '' : 's'}: ${results.map((r) => r.path).join(', ')}`,
+  ]);
   for (const { report } of results) {
-    for (const key of SUMMED_STATS) stats[key] += report.stats[key];
+    for (const key of STAT_COUNTERS) stats[key] += report.stats[key];
     const srtt = report.stats.srttMs;
     if (srtt !== undefined) stats.srttMs = Math.max(stats.srttMs ?? 0, srtt);
     for (const note of report.stats.notes) if (!stats.notes.includes(note)) stats.notes.push(note);

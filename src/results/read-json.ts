@@ -5,7 +5,7 @@
 
 import { UsageError } from '../cli/errors.js';
 import type { HostResult, PortEvidence, PortResult, ScanReport, ScanStats, ScanType } from '../scan/types.js';
-import { PORT_STATES, PROBE_KINDS, REASONS } from '../scan/types.js';
+import { emptyStats, PORT_STATES, PROBE_KINDS, REASONS, STAT_COUNTERS } from '../scan/types.js';
 import { parseRanges } from './ranges.js';
 import type { ScanResult } from './types.js';
 
@@ -24,15 +24,6 @@ const EVIDENCE_FIELDS = [
   'icmpCode',
   'tryNo',
   'rttMs',
-] as const;
-const STAT_FIELDS = [
-  'probesSent',
-  'retransmissions',
-  'repliesAccepted',
-  'repliesRejected',
-  'pcapReceived',
-  'pcapDropped',
-  'sendErrors',
 ] as const;
 
 type Json = Record<string, unknown>;
@@ -157,17 +148,10 @@ class JsonResultReader {
   }
 
   private stats(json: Json): ScanStats {
-    const stats: ScanStats = {
-      probesSent: 0,
-      retransmissions: 0,
-      repliesAccepted: 0,
-      repliesRejected: 0,
-      pcapReceived: 0,
-      pcapDropped: 0,
-      sendErrors: 0,
-      notes: this.array(json.notes ?? [], 'stats.notes').map((n, i) => this.string(n, `stats.notes[${i}]`)),
-    };
-    for (const key of STAT_FIELDS) stats[key] = this.number(json[key], `stats.${key}`);
+    const stats: ScanStats = emptyStats(
+      this.array(json.notes ?? [], 'stats.notes').map((n, i) => this.string(n, `stats.notes[${i}]`)),
+    );
+    for (const key of STAT_COUNTERS) stats[key] = this.number(json[key], `stats.${key}`);
     if (json.srttMs !== undefined) stats.srttMs = this.number(json.srttMs, 'stats.srttMs');
     return stats;
   }

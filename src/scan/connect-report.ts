@@ -1,7 +1,8 @@
 // Runs a connect scan and assembles its ScanReport, the same shape a raw scan
 // produces, so every formatter serves both.
 import { connectScan } from './connect.js';
-import type { HostResult, PortResult, ScanReport, TargetList } from './types.js';
+import { emptyStats, type HostResult, type PortResult, type ScanReport, type TargetList } from './types.js';
+import { ipToString } from '../targets/ipv4.js';
 
 export interface ConnectReportOptions {
   /** -T level: sets the per-attempt timeout and parallelism */
@@ -22,10 +23,6 @@ const CONNECT_TIMING: [timeoutMs: number, parallelism: number, retries: number][
   [800, 512, 2],
   [400, 1024, 1],
 ];
-
-function dotted(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
-}
 
 export async function runConnectScan(
   targets: TargetList,
@@ -48,7 +45,7 @@ export async function runConnectScan(
   const hosts: HostResult[] = [...byHost.keys()]
     .sort((a, b) => a - b)
     .map((addr) => ({
-      address: dotted(addr),
+      address: ipToString(addr),
       hostname: targets.hostnames?.get(addr),
       ports: byHost.get(addr)!.sort((a, b) => a.port - b.port),
     }));
@@ -61,16 +58,7 @@ export async function runConnectScan(
     startTime,
     endTime: Date.now(),
     hosts,
-    stats: {
-      probesSent: 0,
-      retransmissions: 0,
-      repliesAccepted: 0,
-      repliesRejected: 0,
-      pcapReceived: 0,
-      pcapDropped: 0,
-      sendErrors: 0,
-      notes: complete ? [] : ['scan interrupted: results so far'],
-    },
+    stats: emptyStats(complete ? [] : ['scan interrupted: results so far']),
     incomplete: !complete,
     verbose: o.verbose,
   };

@@ -4,6 +4,7 @@
 // closed (conn-refused), timeout or ICMP unreachable → filtered.
 import net from 'node:net';
 import type { PortResult, PortState, Reason } from './types.js';
+import { ipToString } from '../targets/ipv4.js';
 
 export interface ConnectTargets {
   size: number;
@@ -51,10 +52,6 @@ function attempt(address: string, port: number, timeoutMs: number): Promise<Atte
   });
 }
 
-function dotted(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
-}
-
 /** Scans every (target, port) pair; calls onResult once per pair, in completion order. */
 export async function connectScan(
   targets: ConnectTargets,
@@ -69,9 +66,9 @@ export async function connectScan(
       const i = next++;
       const target = targets.at(Math.floor(i / ports.length));
       const port = ports[i % ports.length];
-      let a = await attempt(dotted(target), port, opts.timeoutMs);
+      let a = await attempt(ipToString(target), port, opts.timeoutMs);
       for (let tryNo = 1; !a.final && tryNo <= opts.maxRetries && !opts.signal?.aborted; tryNo++) {
-        a = await attempt(dotted(target), port, opts.timeoutMs);
+        a = await attempt(ipToString(target), port, opts.timeoutMs);
       }
       onResult({
         target,

@@ -12,7 +12,14 @@ import type { DecidedProbe } from './resume.js';
 import { ReplyOutcome, Scheduler } from './scheduler.js';
 import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
 import { materializeHosts, silentResult } from './tracker.js';
-import type { PortResult, ReplyRecord, ScanPlan, ScanReport, ScanStats } from './types.js';
+import {
+  emptyStats,
+  type PortResult,
+  type ReplyRecord,
+  type ScanPlan,
+  type ScanReport,
+  type ScanStats,
+} from './types.js';
 
 export interface ScanOptions extends TimingOptions {
   /** the engine's monotonic clock in ms (addon.monotonicMs): record times are on it */
@@ -96,16 +103,7 @@ export async function runScan(
 class ScanRun implements RecordVisitor {
   private readonly scheduler: Scheduler;
   private readonly timing: TimingParams;
-  private readonly stats: ScanStats = {
-    probesSent: 0,
-    retransmissions: 0,
-    repliesAccepted: 0,
-    repliesRejected: 0,
-    pcapReceived: 0,
-    pcapDropped: 0,
-    sendErrors: 0,
-    notes: [],
-  };
+  private readonly stats: ScanStats = emptyStats();
   private readonly startTime = Date.now();
   private readonly tickMs: number;
   private running = false;

@@ -140,6 +140,24 @@ export interface ScanStats {
   notes: string[];
 }
 
+/** The counters of ScanStats: summed when reports are merged, read back from JSON. */
+export const STAT_COUNTERS = [
+  'probesSent',
+  'retransmissions',
+  'repliesAccepted',
+  'repliesRejected',
+  'pcapReceived',
+  'pcapDropped',
+  'sendErrors',
+] as const;
+
+/** ScanStats with every counter at zero. */
+export function emptyStats(notes: string[] = []): ScanStats {
+  const stats = { notes } as ScanStats;
+  for (const key of STAT_COUNTERS) stats[key] = 0;
+  return stats;
+}
+
 export interface ScanReport {
   scanner: 'rawscan';
   version: string;
