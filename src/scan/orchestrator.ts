@@ -123,6 +123,8 @@ class ScanRun implements RecordVisitor {
   private lastProgressSent = 0;
   private lastWatermarkMs: number;
   private lastEnqueueMs = -Infinity;
+  /** when the record batch being decoded reached JS (engine clock) */
+  private batchMs = 0;
   private readonly onAbort = () => void this.finish(true);
   // The timer defers the tick to the check phase, after the poll phase has run the
   // batch callbacks that are due: after an event-loop stall, replies that already
@@ -177,6 +179,7 @@ class ScanRun implements RecordVisitor {
 
   private onBatch(batch: Buffer): void {
     try {
+      this.batchMs = this.options.clock();
       decodeBatch(batch, this);
       if (this.running) this.release(this.options.clock());
     } catch (e) {
@@ -212,6 +215,7 @@ class ScanRun implements RecordVisitor {
   // RecordVisitor: one call per record of a batch.
   reply(r: ReplyRecord): void {
     this.stats.repliesAccepted++;
+    this.scheduler.rtt.lag(this.batchMs - r.time);
     if (this.scheduler.reply(r) === ReplyOutcome.TimeExceeded) {
       this.timeExceeded++;
       this.hooks.timeExceeded?.(r);

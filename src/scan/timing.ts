@@ -65,6 +65,11 @@ export interface TimingOptions {
 }
 
 export interface TimingParams extends TimingTemplate {
+  /**
+   * Whether minRttMs is only the starting floor of the timeout: true for -T3..-T5
+   * unless --min-rtt-timeout was given (see RttEstimator).
+   */
+  adaptiveMinRtt: boolean;
   /** probes/s; 0 = no floor */
   minRate: number;
   /** probes/s; Infinity = no ceiling (a scan delay sets one) */
@@ -85,6 +90,7 @@ export function resolveTiming(o: TimingOptions = {}): TimingParams {
     maxRetries: o.maxRetries ?? base.maxRetries,
     scanDelayMs: o.scanDelayMs ?? base.scanDelayMs,
     maxParallelism: o.maxParallelism ?? base.maxParallelism,
+    adaptiveMinRtt: o.minRttMs === undefined && base.scanDelayMs === 0,
     minRate: o.minRate ?? 0,
     maxRate: o.maxRate ?? Infinity,
   };
@@ -120,11 +126,32 @@ function validate(p: TimingParams): void {
   }
 }
 
-/** RFC 6298 smoothed RTT; timeoutMs is what a probe waits before it counts as lost. */
+/** RTT samples before the adaptive floor may replace the template's minimum timeout. */
+const ADAPTIVE_FLOOR_SAMPLES = 32;
+/** The adaptive floor never goes below this, ms. */
+const ADAPTIVE_FLOOR_MIN_MS = 10;
+
+/**
+ * RFC 6298 smoothed RTT; timeoutMs is what a probe waits before it counts as lost.
+ *
+ * The timeout is clamped to [minRttMs, maxRttMs]. nmap's 100 ms minimum (-T3, -T4)
+ * is sized for paths nobody has measured; when TimingParams.adaptiveMinRtt
+ * allows it, once ADAPTIVE_FLOOR_SAMPLES RTTs are in, the floor is lowered to
+ * twice the highest RTT seen plus twice the highest delivery lag seen (capture
+ * to scheduler: the engine batches records), never below ADAPTIVE_FLOOR_MIN_MS
+ * nor above minRttMs. On a LAN that ends a scan's wait for its silent ports in
+ * tens of milliseconds instead of two 100 ms rounds; a path whose RTTs vary
+ * keeps its margin, because the highest sample, not the mean, sets the floor.
+ */
 export class RttEstimator {
   srttMs = NaN;
   rttvarMs = NaN;
   timeoutMs: number;
+  samples = 0;
+  /** the highest RTT sampled, ms */
+  maxSampleMs = 0;
+  /** the highest delay from capture to the scheduler seen, ms */
+  maxLagMs = 0;
 
   constructor(private readonly p: TimingParams) {
     this.timeoutMs = p.initialRttMs;
@@ -138,8 +165,29 @@ export class RttEstimator {
       this.rttvarMs = 0.75 * this.rttvarMs + 0.25 * Math.abs(this.srttMs - rttMs);
       this.srttMs = 0.875 * this.srttMs + 0.125 * rttMs;
     }
+    this.samples++;
+    if (rttMs > this.maxSampleMs) this.maxSampleMs = rttMs;
+    this.update();
+  }
+
+  /** A reply reached the scheduler lagMs after it was captured. */
+  lag(lagMs: number): void {
+    if (!(lagMs > this.maxLagMs)) return;
+    this.maxLagMs = lagMs;
+    if (this.samples > 0) this.update();
+  }
+
+  /** The current lower bound of timeoutMs. */
+  floorMs(): number {
+    const { p } = this;
+    if (!p.adaptiveMinRtt || this.samples < ADAPTIVE_FLOOR_SAMPLES) return p.minRttMs;
+    const measured = 2 * this.maxSampleMs + 2 * this.maxLagMs;
+    return Math.min(p.minRttMs, Math.max(ADAPTIVE_FLOOR_MIN_MS, measured));
+  }
+
+  private update(): void {
     const t = this.srttMs + 4 * this.rttvarMs;
-    this.timeoutMs = Math.min(Math.max(t, this.p.minRttMs), this.p.maxRttMs);
+    this.timeoutMs = Math.min(Math.max(t, this.floorMs()), this.p.maxRttMs);
   }
 }
 

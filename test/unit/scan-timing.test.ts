@@ -60,6 +60,29 @@ describe('RttEstimator (RFC 6298)', () => {
     for (let i = 0; i < 5; i++) e.sample(5000);
     expect(e.timeoutMs).toBe(1250); // max-rtt-timeout
   });
+
+  it('lowers the floor to twice the highest RTT and delivery lag once enough samples are in', () => {
+    const e = new RttEstimator(resolveTiming({ template: 3 }));
+    for (let i = 0; i < 31; i++) e.sample(0.5);
+    expect(e.timeoutMs).toBe(100); // too few samples: nmap's floor
+    e.sample(0.5);
+    expect(e.timeoutMs).toBe(10); // 2 x 0.5 ms is below the least adaptive floor
+    e.sample(4);
+    e.lag(3);
+    expect(e.floorMs()).toBe(14); // 2 x 4 + 2 x 3
+    expect(e.timeoutMs).toBeCloseTo(Math.max(14, e.srttMs + 4 * e.rttvarMs));
+    e.lag(80);
+    expect(e.timeoutMs).toBe(100); // never above the template's minimum
+  });
+
+  it.each([
+    ['--min-rtt-timeout given', { template: 3, minRttMs: 100 }],
+    ['a serial template (-T2)', { template: 2 }],
+  ])('keeps the fixed floor with %s', (_, options) => {
+    const e = new RttEstimator(resolveTiming(options));
+    for (let i = 0; i < 100; i++) e.sample(0.5);
+    expect(e.timeoutMs).toBe(100);
+  });
 });
 
 describe('CongestionWindow', () => {
