@@ -95,6 +95,7 @@ export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
       {
         clock: () => addon.monotonicMs(),
         template: settings.timing,
+        ...settings.timingOverrides,
         minRate: settings.minRate,
         maxRate: settings.maxRate,
         maxRetries: settings.maxRetries,

@@ -6,6 +6,7 @@ import { DEFAULT_USER } from './privilege.js';
 import type { ScanType } from '../scan/types.js';
 import { parseShard, type Shard } from '../scan/permutation.js';
 import { parseDuration } from './progress.js';
+import { resolveTiming } from '../scan/timing.js';
 
 export const SCAN_CHOICES = ['syn', 'fin', 'null', 'xmas', 'ack', 'window', 'maimon', 'connect'] as const;
 
@@ -102,6 +103,32 @@ export function defineScanOptions<T>(y: Argv<T>) {
     .option('max-retries', {
       type: 'number',
       describe: 'retransmissions of an unanswered probe (0-15)',
+      group: 'Timing:',
+    })
+    .option('min-rtt-timeout', {
+      type: 'string',
+      describe:
+        'fixed least time a probe waits for its answer, e.g. 100ms (default: adaptive, see docs/usage.md)',
+      group: 'Timing:',
+    })
+    .option('max-rtt-timeout', {
+      type: 'string',
+      describe: 'most time a probe waits for its answer, e.g. 1s',
+      group: 'Timing:',
+    })
+    .option('initial-rtt-timeout', {
+      type: 'string',
+      describe: 'what a probe waits before any RTT is measured, e.g. 500ms',
+      group: 'Timing:',
+    })
+    .option('scan-delay', {
+      type: 'string',
+      describe: 'wait this long between probes, e.g. 10ms (sets the most probes/s)',
+      group: 'Timing:',
+    })
+    .option('max-parallelism', {
+      type: 'number',
+      describe: 'most probes in flight at once',
       group: 'Timing:',
     })
     .option('interface', {
@@ -202,6 +229,11 @@ export interface RawScanArgs {
   'max-rate'?: number;
   'unsafe-rate'?: boolean;
   'max-retries'?: number;
+  'min-rtt-timeout'?: string;
+  'max-rtt-timeout'?: string;
+  'initial-rtt-timeout'?: string;
+  'scan-delay'?: string;
+  'max-parallelism'?: number;
   'source-port'?: number;
   ttl?: number;
   'data-length'?: number;
@@ -219,6 +251,8 @@ export interface ScanSettings {
   minRate?: number;
   maxRate?: number;
   maxRetries?: number;
+  /** --min-rtt-timeout, --max-rtt-timeout, --initial-rtt-timeout, --scan-delay, --max-parallelism */
+  timingOverrides: TimingOverrides;
   sourcePort?: number;
   ttl: number;
   dataLength: number;
@@ -283,6 +317,30 @@ export function parseScanFlags(spec: string): number {
   return bits;
 }
 
+/** The nmap timing options that override a -T template (src/scan/timing.ts TimingOptions). */
+export interface TimingOverrides {
+  minRttMs?: number;
+  maxRttMs?: number;
+  initialRttMs?: number;
+  scanDelayMs?: number;
+  maxParallelism?: number;
+}
+
+function timingOverrides(a: RawScanArgs): TimingOverrides {
+  const duration = (option: keyof RawScanArgs) => {
+    const text = a[option];
+    if (Array.isArray(text)) throw new UsageError(`--${option} is given more than once: give it once`);
+    return text === undefined ? undefined : parseDuration(String(text), `--${option}`);
+  };
+  return {
+    minRttMs: duration('min-rtt-timeout'),
+    maxRttMs: duration('max-rtt-timeout'),
+    initialRttMs: duration('initial-rtt-timeout'),
+    scanDelayMs: duration('scan-delay'),
+    maxParallelism: a['max-parallelism'],
+  };
+}
+
 export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSettings {
   const rateCap = a['unsafe-rate'] ? MAX_RATE : MAX_SAFE_RATE;
   const rateFix = a['unsafe-rate']
@@ -296,6 +354,7 @@ export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSetti
     );
   }
   checkInt('--max-retries', a['max-retries'], 0, 15, 'use 0 to 15');
+  checkInt('--max-parallelism', a['max-parallelism'], 1, 1 << 20, 'use 1 to 1048576 probes');
   checkInt('-g/--source-port', a['source-port'], 1, 65535 - 16 * 8, 'use a port from 1 to 65407');
   checkInt('--ttl', a.ttl, 1, 255, 'use 1 to 255');
   checkInt('--data-length', a['data-length'], 0, 1400, 'use 0 to 1400 bytes');
@@ -319,12 +378,17 @@ export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSetti
   if (scanTypes.includes('connect') && rawOnly) {
     throw new UsageError('--ttl, --data-length and --badsum need a raw scan type (-sS, -sF, ...), not -sT');
   }
+  const timing = parseTiming(a.timing);
+  const overrides = timingOverrides(a);
+  // Throws the UsageError of a contradiction (--min-rtt-timeout above --max-rtt-timeout...) now, before any engine opens.
+  resolveTiming({ template: timing, ...overrides });
   return {
     scanTypes,
-    timing: parseTiming(a.timing),
+    timing,
     minRate: a['min-rate'],
     maxRate: a['max-rate'],
     maxRetries: a['max-retries'],
+    timingOverrides: overrides,
     sourcePort: a['source-port'],
     ttl: a.ttl ?? 64,
     dataLength: a['data-length'] ?? 0,

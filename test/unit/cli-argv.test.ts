@@ -65,6 +65,25 @@ describe('validateScanArgs', () => {
     expect(validateScanArgs(base, false).scanTypes).toEqual(['connect']);
   });
 
+  it("reads nmap's timing options as durations (a bare number is seconds)", () => {
+    const a = {
+      ...base,
+      'min-rtt-timeout': '50ms',
+      'max-rtt-timeout': '2',
+      'initial-rtt-timeout': '0.5s',
+      'scan-delay': '10ms',
+      'max-parallelism': 100,
+    };
+    expect(validateScanArgs(a, true).timingOverrides).toEqual({
+      minRttMs: 50,
+      maxRttMs: 2000,
+      initialRttMs: 500,
+      scanDelayMs: 10,
+      maxParallelism: 100,
+    });
+    expect(validateScanArgs(base, true).timingOverrides).toEqual({});
+  });
+
   it('keeps several scan types in order, without repeats', () => {
     expect(validateScanArgs({ ...base, scan: ['syn', 'ack', 'syn'] }, true).scanTypes).toEqual([
       'syn',

@@ -76,6 +76,24 @@ describe('rawscan command lines with bad input', () => {
       2,
       'rawscan: --seed (not a number) is out of range: use 0 to 4294967295\n',
     ],
+    [
+      'a timeout that is not a duration',
+      ['-sS', '--min-rtt-timeout', 'fast', '198.18.0.1'],
+      1,
+      'rawscan: --min-rtt-timeout fast is not a duration: give a positive number with a unit, e.g. 10s, 500ms, 2m (a bare number is seconds)\n',
+    ],
+    [
+      'a least timeout above the most',
+      ['-sS', '--min-rtt-timeout', '2s', '--max-rtt-timeout', '500ms', '198.18.0.1'],
+      1,
+      'rawscan: --min-rtt-timeout 2000ms / --max-rtt-timeout 500ms: both must be > 0 and min <= max\n',
+    ],
+    [
+      'no probes in flight',
+      ['-sS', '--max-parallelism', '0', '198.18.0.1'],
+      1,
+      'rawscan: --max-parallelism 0 is out of range: use 1 to 1048576 probes\n',
+    ],
   ])('%s', async (_, args, code, stderr) => {
     expect(await rawscan(...args)).toEqual({ code, stderr });
   });
