@@ -1,6 +1,7 @@
 // Decoding of the engine's 32-byte records (layout: native/engine/record.h).
-// A batch is decoded in place with one DataView; no per-record allocation
-// except the ReplyRecord objects handed to the state tracker.
+// A batch is decoded in place with one DataView and no per-reply allocation:
+// every reply of a batch is decoded into the same ReplyRecord object, which
+// the visitor must copy from if it keeps anything past its reply() call.
 import { PORT_STATES, PROBE_KINDS, REASONS, type ReplyRecord } from '../scan/types.js';
 
 export const RECORD_SIZE = 32;
@@ -40,6 +41,7 @@ export interface EngineErrorRecord {
 
 /** Receives the records of a batch in order. */
 export interface RecordVisitor {
+  /** r is reused for the next reply: valid only during this call */
   reply(r: ReplyRecord): void;
   sent(r: SentRecord): void;
   pcapStats(r: PcapStatsRecord): void;
@@ -54,10 +56,11 @@ export function decodeBatch(batch: Uint8Array, visit: RecordVisitor): void {
     throw new Error(`record batch of ${batch.byteLength} bytes is not a multiple of ${RECORD_SIZE}`);
   }
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  const reply = emptyReply();
   for (let off = 0; off < batch.byteLength; off += RECORD_SIZE) {
     switch (view.getUint8(off)) {
       case RecordType.Reply:
-        visit.reply(decodeReply(view, off));
+        visit.reply(decodeReply(view, off, reply));
         break;
       case RecordType.Sent:
         visit.sent({
@@ -91,23 +94,42 @@ export function decodeBatch(batch: Uint8Array, visit: RecordVisitor): void {
   }
 }
 
-function decodeReply(view: DataView, off: number): ReplyRecord {
+function emptyReply(): ReplyRecord {
   return {
-    state: PORT_STATES[view.getUint8(off + 1)],
-    reason: REASONS[view.getUint8(off + 2)],
-    kind: PROBE_KINDS[view.getUint8(off + 3)],
-    target: view.getUint32(off + 4, true),
-    port: view.getUint16(off + 8, true),
-    tryNo: view.getUint8(off + 10),
-    ttl: view.getUint8(off + 11),
-    responder: view.getUint32(off + 12, true),
-    window: view.getUint16(off + 16, true),
-    ipId: view.getUint16(off + 18, true),
-    tcpFlags: view.getUint8(off + 20),
-    icmpType: view.getUint8(off + 21),
-    icmpCode: view.getUint8(off + 22),
-    time: view.getFloat64(off + 24, true),
+    state: 'open',
+    reason: 'syn-ack',
+    kind: 'syn',
+    target: 0,
+    port: 0,
+    tryNo: 0,
+    ttl: 0,
+    responder: 0,
+    window: 0,
+    ipId: 0,
+    tcpFlags: 0,
+    icmpType: 0,
+    icmpCode: 0,
+    time: 0,
   };
+}
+
+/** Decodes the reply record at off into r; returns r. */
+function decodeReply(view: DataView, off: number, r: ReplyRecord): ReplyRecord {
+  r.state = PORT_STATES[view.getUint8(off + 1)];
+  r.reason = REASONS[view.getUint8(off + 2)];
+  r.kind = PROBE_KINDS[view.getUint8(off + 3)];
+  r.target = view.getUint32(off + 4, true);
+  r.port = view.getUint16(off + 8, true);
+  r.tryNo = view.getUint8(off + 10);
+  r.ttl = view.getUint8(off + 11);
+  r.responder = view.getUint32(off + 12, true);
+  r.window = view.getUint16(off + 16, true);
+  r.ipId = view.getUint16(off + 18, true);
+  r.tcpFlags = view.getUint8(off + 20);
+  r.icmpType = view.getUint8(off + 21);
+  r.icmpCode = view.getUint8(off + 22);
+  r.time = view.getFloat64(off + 24, true);
+  return r;
 }
 
 function decodeError(view: DataView, batch: Uint8Array, off: number): EngineErrorRecord {

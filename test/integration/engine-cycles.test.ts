@@ -65,7 +65,7 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
         const cycle: Cycle = { replies: [], pcap: [] };
         for (const b64 of c.batches) {
           decodeBatch(Buffer.from(b64, 'base64'), {
-            reply: (x) => cycle.replies.push(x),
+            reply: (x) => cycle.replies.push({ ...x }),
             sent: () => {},
             pcapStats: (x) => cycle.pcap.push(x),
             validationStats: () => {},

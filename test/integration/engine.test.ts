@@ -112,7 +112,7 @@ function runHelper(input: HelperInput, asUser: string[] = []): Promise<Run> {
       };
       for (const b64 of run.report?.batches ?? []) {
         decodeBatch(Buffer.from(b64, 'base64'), {
-          reply: (r) => run.replies.push(r),
+          reply: (r) => run.replies.push({ ...r }),
           sent: (r) => run.sent.push(r),
           pcapStats: (r) => run.pcap.push(r),
           validationStats: (r) => run.validation.push(r),
