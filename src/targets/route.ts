@@ -1,4 +1,5 @@
 // Which interface and source address reach a target, as the kernel sees it:
+// without a process when the kernel's answers agree (kernel-route.ts), else
 // `ip -j route get ADDR` (iproute2 JSON), run through execFile (no shell).
 // The sender uses IPPROTO_RAW and lets the kernel route; the capture side needs
 // the device, and the cookie needs the source address, so both come from here.
@@ -8,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { UsageError } from '../cli/errors.js';
 import { parseIpv4 } from './ipv4.js';
+import { kernelRoute, type HostView } from './kernel-route.js';
 
 export interface Route {
   device: string;
@@ -33,6 +35,8 @@ export interface RouteOptions {
   /** -S: source address to use */
   source?: string;
   run?: CommandRunner;
+  /** asks the kernel without `ip` first (default: this host's); null: `ip` only */
+  host?: HostView | null;
 }
 
 export const execRunner: CommandRunner = (file, args) =>
@@ -62,6 +66,8 @@ export async function lookupRoute(addr: string, options: RouteOptions = {}): Pro
     return withGateway({ device, source: options.source ?? required(deviceSource, device) }, found.gateway);
   }
 
+  const direct = options.host === null ? undefined : await kernelRoute(addr, options.host);
+  if (direct) return options.source === undefined ? direct : { ...direct, source: options.source };
   const found = await routeGet(run, addr, []);
   if (typeof found === 'string') {
     throw new UsageError(

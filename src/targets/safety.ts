@@ -11,11 +11,11 @@
 //     (every port of every host is reported) is refused before it starts.
 
 import { createReadStream } from 'node:fs';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { UsageError } from '../cli/errors.js';
 import { countAddresses, IntervalBuilder, subtractIntervals, type IntervalList } from './intervals.js';
 import { cidrBounds, parseIpv4 } from './ipv4.js';
 import { splitSpecFile, type TextReader } from './load.js';
-import { execRunner, type CommandResult, type CommandRunner } from './route.js';
 import { MAX_INTERVALS, parseTargetSpec } from './spec.js';
 import { TargetSet } from './target-set.js';
 
@@ -45,31 +45,21 @@ export function unsafeDestinations(localBroadcasts: number[]): IntervalList {
   return builder.normalize();
 }
 
-interface AddrInfo {
-  family?: string;
-  local?: string;
-  prefixlen?: number;
-}
-
 /**
- * Network and broadcast addresses of the local IPv4 subnets (`ip -j -4 addr show`,
- * no shell), for prefixes up to /30: /31 and /32 have neither.
+ * Network and broadcast addresses of the local IPv4 subnets, for prefixes up
+ * to /30 (/31 and /32 have neither), from os.networkInterfaces() (getifaddrs,
+ * no process). It lists the interfaces that are up and have a carrier: a probe
+ * routed to any other goes nowhere.
  */
-export async function localBroadcastAddresses(run: CommandRunner = execRunner): Promise<number[]> {
-  let result: CommandResult;
-  try {
-    result = await run('ip', ['-j', '-4', 'addr', 'show']);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot run \`ip -j -4 addr show\` (${reason}); rawscan needs iproute2`);
-  }
-  if (result.code !== 0) throw new UsageError(`\`ip -j -4 addr show\` failed: ${result.stderr.trim()}`);
-  const links = JSON.parse(result.stdout) as { addr_info?: AddrInfo[] }[];
+export function localBroadcastAddresses(
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): number[] {
   const found = new Set<number>();
-  for (const info of links.flatMap((link) => link.addr_info ?? [])) {
-    const addr = info.family === 'inet' && info.local !== undefined ? parseIpv4(info.local) : null;
-    if (addr === null || typeof info.prefixlen !== 'number' || info.prefixlen > 30) continue;
-    const [network, broadcast] = cidrBounds(addr, info.prefixlen);
+  for (const info of Object.values(interfaces).flatMap((infos) => infos ?? [])) {
+    const addr = info.family === 'IPv4' ? parseIpv4(info.address) : null;
+    const prefix = info.cidr === null ? NaN : Number(info.cidr.slice(info.cidr.indexOf('/') + 1));
+    if (addr === null || !(prefix <= 30)) continue;
+    const [network, broadcast] = cidrBounds(addr, prefix);
     found.add(network).add(broadcast);
   }
   return [...found].sort((a, b) => a - b);
@@ -82,13 +72,13 @@ export async function localBroadcastAddresses(run: CommandRunner = execRunner): 
 export async function applySafeDefaults(
   targets: TargetSet,
   allowBroadcast: boolean,
-  run: CommandRunner = execRunner,
+  interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>,
   systemFile = SYSTEM_EXCLUDE_FILE,
 ): Promise<TargetSet> {
   const exclusions: Exclusion[] = [];
   const system = await systemExclusion(systemFile);
   if (system !== undefined) exclusions.push(system);
-  if (!allowBroadcast) exclusions.push(unsafeExclusion(await localBroadcastAddresses(run)));
+  if (!allowBroadcast) exclusions.push(unsafeExclusion(localBroadcastAddresses(interfaces)));
   return applyExclusions(targets, exclusions);
 }
 

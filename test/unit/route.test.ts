@@ -99,7 +99,7 @@ describe('lookupRoute', () => {
     ],
   ])('%s', async (_name, addr, options, answers, expected) => {
     const run = fakeIp(answers);
-    expect(await lookupRoute(addr, { ...options, run })).toEqual(expected);
+    expect(await lookupRoute(addr, { ...options, run, host: null })).toEqual(expected);
     expect(run.calls.every((call) => call.startsWith('ip -j '))).toBe(true);
   });
 });
@@ -152,7 +152,9 @@ describe('lookupRoute errors name the input', () => {
     ['bad target', '198.18.0.300', {}, {}, /cannot route to 198\.18\.0\.300: not an IPv4 address/],
     ['bad -S', '198.18.0.1', { source: 'me' }, {}, /-S me is not an IPv4 address/],
   ])('%s', async (_name, addr, options, answers, message) => {
-    const error = await lookupRoute(addr, { ...options, run: fakeIp(answers) }).catch((e: unknown) => e);
+    const error = await lookupRoute(addr, { ...options, run: fakeIp(answers), host: null }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
   });
@@ -161,7 +163,7 @@ describe('lookupRoute errors name the input', () => {
     const run: CommandRunner = async () => {
       throw Object.assign(new Error('spawn ip ENOENT'), { code: 'ENOENT' });
     };
-    await expect(lookupRoute('127.0.0.1', { run })).rejects.toThrow(
+    await expect(lookupRoute('127.0.0.1', { run, host: null })).rejects.toThrow(
       /cannot run `ip -j route get 127\.0\.0\.1` \(spawn ip ENOENT\); rawscan needs iproute2/,
     );
   });

@@ -2,14 +2,13 @@
 // addresses, the system exclude file, bounded list files (also 1M lines), the
 // report-size cap for 2^32-address scans, and the --max-rate bound.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { validateScanArgs } from '../../src/cli/scan-options.js';
 import { ipToString, parseIpv4 } from '../../src/targets/ipv4.js';
 import { loadTargets, splitSpecFile } from '../../src/targets/load.js';
-import type { CommandRunner } from '../../src/targets/route.js';
 import {
   applyExclusions,
   applySafeDefaults,
@@ -34,17 +33,18 @@ function file(name: string, text: string): string {
 
 const ip = (text: string) => parseIpv4(text)!;
 
-/** `ip -j -4 addr show` of a host with lo, a /24, a /31 and a /32. */
-const IP_ADDR_JSON = JSON.stringify([
-  { ifname: 'lo', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
-  { ifname: 'eth0', addr_info: [{ family: 'inet', local: '198.18.5.20', prefixlen: 24 }] },
-  { ifname: 'p2p', addr_info: [{ family: 'inet', local: '198.18.9.0', prefixlen: 31 }] },
-  { ifname: 'host', addr_info: [{ family: 'inet', local: '198.18.10.7', prefixlen: 32 }] },
-]);
-const fakeIp: CommandRunner = async (file, args) => {
-  expect([file, ...args]).toEqual(['ip', '-j', '-4', 'addr', 'show']);
-  return { stdout: IP_ADDR_JSON, stderr: '', code: 0 };
+/** os.networkInterfaces() of a host with lo, a /24, a /31 and a /32. */
+const INTERFACES = {
+  lo: [iface('127.0.0.1/8'), { ...iface('::1/128'), family: 'IPv6' as const }],
+  eth0: [iface('198.18.5.20/24')],
+  p2p: [iface('198.18.9.0/31')],
+  host: [iface('198.18.10.7/32')],
 };
+
+function iface(cidr: string): NetworkInterfaceInfo {
+  const address = cidr.slice(0, cidr.indexOf('/'));
+  return { address, cidr, family: 'IPv4', netmask: '', mac: '', internal: false };
+}
 
 async function targetsOf(...specs: string[]): Promise<TargetSet> {
   return loadTargets({ specs, resolve: async () => [] });
@@ -71,8 +71,8 @@ describe('unsafe destinations', () => {
     expect(unsafe.has(ip(addr))).toBe(expected);
   });
 
-  it('local network and broadcast addresses come from ip addr, for prefixes up to /30', async () => {
-    const found = (await localBroadcastAddresses(fakeIp)).map(ipToString);
+  it('local network and broadcast addresses come from the interfaces, for prefixes up to /30', () => {
+    const found = localBroadcastAddresses(INTERFACES).map(ipToString);
     expect(found).toEqual(['127.0.0.0', '127.255.255.255', '198.18.5.0', '198.18.5.255']);
   });
 
@@ -80,7 +80,7 @@ describe('unsafe destinations', () => {
     const targets = await applySafeDefaults(
       await targetsOf('198.18.5.0/30', '198.18.5.255', '224.0.0.251', '255.255.255.255'),
       false,
-      fakeIp,
+      INTERFACES,
       join(dir, 'absent.conf'),
     );
     expect(addresses(targets)).toEqual(['198.18.5.1', '198.18.5.2', '198.18.5.3']);
@@ -93,13 +93,13 @@ describe('unsafe destinations', () => {
 
   it('are scanned with --allow-broadcast', async () => {
     const loaded = await targetsOf('198.18.5.255', '224.0.0.251');
-    const targets = await applySafeDefaults(loaded, true, fakeIp, join(dir, 'absent.conf'));
+    const targets = await applySafeDefaults(loaded, true, INTERFACES, join(dir, 'absent.conf'));
     expect(addresses(targets)).toEqual(['198.18.5.255', '224.0.0.251']);
   });
 
   it('leave nothing: a clear error', async () => {
     const loaded = await targetsOf('255.255.255.255');
-    await expect(applySafeDefaults(loaded, false, fakeIp, join(dir, 'absent.conf'))).rejects.toThrow(
+    await expect(applySafeDefaults(loaded, false, INTERFACES, join(dir, 'absent.conf'))).rejects.toThrow(
       /every target was left out: broadcast, multicast .*--allow-broadcast/,
     );
   });
@@ -126,7 +126,7 @@ describe('system exclude file', () => {
     const targets = await applySafeDefaults(
       await targetsOf('198.18.7.250-255', '198.18.8.9-12'),
       true,
-      fakeIp,
+      INTERFACES,
       path,
     );
     expect(addresses(targets)).toEqual(['198.18.8.11', '198.18.8.12']);
