@@ -13,6 +13,7 @@
 // claims the target's address but its TTL or RST window differs from the
 // host's baseline (middlebox.ts).
 import type { HostResult, PortEvidence, PortResult, ScanReport } from '../scan/types.js';
+import { portRows } from '../scan/port-rows.js';
 import { middleboxFlags, type MiddleboxFlag } from './middlebox.js';
 import { portFilterLabels, type FilterLabel } from './stateful.js';
 
@@ -33,7 +34,14 @@ export interface EvidenceRecord extends PortEvidence {
 export function* evidenceLines(report: ScanReport): Iterable<string> {
   for (const host of report.hosts) {
     let lines = '';
-    for (const record of hostEvidence(host)) lines += `${JSON.stringify(record)}\n`;
+    for (const record of hostEvidence(host)) {
+      lines += `${JSON.stringify(record)}\n`;
+      // Yielded in chunks: one string of 65535 lines would be a deep rope.
+      if (lines.length >= 16 * 1024) {
+        yield lines;
+        lines = '';
+      }
+    }
     yield lines;
   }
 }
@@ -41,7 +49,13 @@ export function* evidenceLines(report: ScanReport): Iterable<string> {
 export function hostEvidence(host: HostResult): EvidenceRecord[] {
   const { flags } = middleboxFlags(host);
   const labels = portFilterLabels(host);
-  return host.ports.map((p) => evidenceRecord(host, p, labels.get(p.port), flags.get(p)));
+  const rows = portRows(host);
+  const records: EvidenceRecord[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.row(i);
+    records.push(evidenceRecord(host, p, labels.get(p.port), flags.get(i)));
+  }
+  return records;
 }
 
 export function evidenceRecord(

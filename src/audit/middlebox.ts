@@ -14,6 +14,7 @@
 // RSTs) becomes the baseline itself: the flags then mark the host's own replies.
 // Replies from another address (a router's ICMP) are not flagged: their
 // responder already says they are not the host's.
+import { memoSlot, memoized, portRows, type PortRows } from '../scan/port-rows.js';
 import type { HostResult, PortResult } from '../scan/types.js';
 
 export interface HostBaseline {
@@ -35,12 +36,26 @@ export interface MiddleboxFlag {
 }
 
 export function hostBaseline(host: HostResult): HostBaseline {
-  const synAckTtl = new Tally();
-  const tcpTtl = new Tally();
-  const resetWindow = new Tally();
-  for (const p of host.ports) {
+  return rowsBaseline(portRows(host)).baseline;
+}
+
+/**
+ * The baseline, and whether every reply middleboxFlag would judge agrees on
+ * its TTL and every RST it would judge on its window: then none can differ.
+ */
+function rowsBaseline(rows: PortRows): { baseline: HostBaseline; uniform: boolean } {
+  const { synAckTtl, tcpTtl, resetWindow, judgedTtl, judgedWindow } = TALLIES;
+  synAckTtl.clear();
+  tcpTtl.clear();
+  resetWindow.clear();
+  judgedTtl.clear();
+  judgedWindow.clear();
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.row(i);
     if (!fromTarget(p)) continue;
     const e = p.evidence!;
+    judgedTtl.add(e.ttl!);
+    if (p.reason === 'reset' && p.scan !== 'window' && e.window !== undefined) judgedWindow.add(e.window);
     if (e.tcpFlags === undefined) continue;
     tcpTtl.add(e.ttl!);
     if (p.reason === 'syn-ack') synAckTtl.add(e.ttl!);
@@ -54,22 +69,24 @@ export function hostBaseline(host: HostResult): HostBaseline {
   }
   const window = resetWindow.mode();
   if (window !== undefined) baseline.resetWindow = window;
-  return baseline;
+  return { baseline, uniform: judgedTtl.uniform() && judgedWindow.uniform() };
 }
 
 /** The flag of one result against its host's baseline; undefined when nothing differs. */
 export function middleboxFlag(baseline: HostBaseline, p: PortResult): MiddleboxFlag | undefined {
   if (!fromTarget(p)) return undefined;
   const e = p.evidence!;
-  const differs: MiddleboxSign[] = [];
-  if (baseline.ttl !== undefined && e.ttl !== baseline.ttl) differs.push('ttl');
+  const ttlDiffers = baseline.ttl !== undefined && e.ttl !== baseline.ttl;
   const windowChecked =
     p.reason === 'reset' &&
     p.scan !== 'window' &&
     e.window !== undefined &&
     baseline.resetWindow !== undefined;
-  if (windowChecked && e.window !== baseline.resetWindow) differs.push('window');
-  if (differs.length === 0) return undefined;
+  const windowDiffers = windowChecked && e.window !== baseline.resetWindow;
+  if (!ttlDiffers && !windowDiffers) return undefined;
+  const differs: MiddleboxSign[] = [];
+  if (ttlDiffers) differs.push('ttl');
+  if (windowDiffers) differs.push('window');
   const flag: MiddleboxFlag = { differs, ttl: e.ttl!, baselineTtl: baseline.ttl };
   if (windowChecked) {
     flag.window = e.window;
@@ -79,38 +96,42 @@ export function middleboxFlag(baseline: HostBaseline, p: PortResult): MiddleboxF
 }
 
 export interface HostMiddleboxFlags {
+  /** shared by hosts with the same baseline and no flags: read only */
   baseline: HostBaseline;
-  /** shared by every caller for the host: read only */
-  flags: ReadonlyMap<PortResult, MiddleboxFlag>;
+  /** by index in the host's ports; shared by every caller for the host: read only */
+  flags: ReadonlyMap<number, MiddleboxFlag>;
 }
+
+const FLAGS = memoSlot();
 
 /**
- * Each output of a report asks for its hosts' flags: one analysis per host,
- * kept while host.ports is the same array of the same length (a finished
- * report is not changed in place).
+ * Every flagged result of the host, with the baseline they were judged by.
+ * Each output of a report asks for them: memoized.
  */
-const flagsCache = new WeakMap<
-  HostResult,
-  { ports: PortResult[]; count: number; found: HostMiddleboxFlags }
->();
-
-/** Every flagged result of the host, with the baseline they were judged by. */
 export function middleboxFlags(host: HostResult): HostMiddleboxFlags {
-  const cached = flagsCache.get(host);
-  if (cached && cached.ports === host.ports && cached.count === host.ports.length) return cached.found;
-  const found = findFlags(host);
-  flagsCache.set(host, { ports: host.ports, count: host.ports.length, found });
-  return found;
+  return memoized(portRows(host), FLAGS, findFlags);
 }
 
-function findFlags(host: HostResult): HostMiddleboxFlags {
-  const baseline = hostBaseline(host);
-  const flags = new Map<PortResult, MiddleboxFlag>();
-  for (const p of host.ports) {
-    const flag = middleboxFlag(baseline, p);
-    if (flag) flags.set(p, flag);
+const NO_FLAGS: ReadonlyMap<number, MiddleboxFlag> = new Map();
+
+/** The results without flags, one per baseline: the hosts of a large scan mostly share one. */
+const unflagged = new Map<string, HostMiddleboxFlags>();
+
+function findFlags(rows: PortRows): HostMiddleboxFlags {
+  const { baseline, uniform } = rowsBaseline(rows);
+  let flags: Map<number, MiddleboxFlag> | undefined;
+  // Replies that all agree agree with their mode, the baseline.
+  if (!uniform) {
+    for (let i = 0; i < rows.length; i++) {
+      const flag = middleboxFlag(baseline, rows.row(i));
+      if (flag) (flags ??= new Map()).set(i, flag);
+    }
   }
-  return { baseline, flags };
+  if (flags !== undefined) return { baseline, flags };
+  const key = `${baseline.ttl}/${baseline.ttlFrom}/${baseline.resetWindow}`;
+  let found = unflagged.get(key);
+  if (found === undefined) unflagged.set(key, (found = { baseline, flags: NO_FLAGS }));
+  return found;
 }
 
 /** "ttl 200 (host 64), window 512 (host 0)" */
@@ -127,16 +148,32 @@ function fromTarget(p: PortResult): boolean {
   return e !== undefined && e.ttl !== undefined && e.responder === undefined && p.reason !== 'no-response';
 }
 
-/** Counts of small integers; mode() is the most frequent, the lowest on a tie. */
+/**
+ * Counts of small integers; mode() is the most frequent, the lowest on a tie.
+ * A host's replies mostly share one value: the first value is counted without a Map.
+ */
 class Tally {
-  private readonly counts = new Map<number, number>();
+  private first: number | undefined;
+  private firstCount = 0;
+  private others: Map<number, number> | undefined;
+  clear(): void {
+    this.first = undefined;
+    this.firstCount = 0;
+    this.others = undefined;
+  }
   add(value: number): void {
-    this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
+    if (this.first === undefined) this.first = value;
+    if (value === this.first) this.firstCount++;
+    else (this.others ??= new Map()).set(value, (this.others.get(value) ?? 0) + 1);
+  }
+  /** at most one distinct value was added */
+  uniform(): boolean {
+    return this.others === undefined;
   }
   mode(): number | undefined {
-    let best: number | undefined;
-    let bestCount = 0;
-    for (const [value, count] of this.counts) {
+    let best = this.first;
+    let bestCount = this.firstCount;
+    for (const [value, count] of this.others ?? []) {
       if (count > bestCount || (count === bestCount && value < best!)) {
         best = value;
         bestCount = count;
@@ -145,3 +182,12 @@ class Tally {
     return best;
   }
 }
+
+/** The tallies of rowsBaseline, reused from host to host (65536 hosts would make 327680). */
+const TALLIES = {
+  synAckTtl: new Tally(),
+  tcpTtl: new Tally(),
+  resetWindow: new Tally(),
+  judgedTtl: new Tally(),
+  judgedWindow: new Tally(),
+};

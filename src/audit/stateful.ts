@@ -13,7 +13,8 @@
 // is about these two probes only: a filter that resets in the host's name
 // (`reject with tcp reset`) answers both and looks like no filter; the middlebox
 // flags (middlebox.ts) are what can tell it from the host.
-import type { HostResult, PortResult, PortState } from '../scan/types.js';
+import { portRows, type PortRows } from '../scan/port-rows.js';
+import type { HostResult, PortState } from '../scan/types.js';
 
 export const FILTER_LABELS = ['stateful', 'stateless', 'none', 'blocked'] as const;
 export type FilterLabel = (typeof FILTER_LABELS)[number];
@@ -39,25 +40,34 @@ export function filterLabel(syn: PortState, ack: PortState): FilterLabel | undef
 /** port → label, for the ports of the host that have both a SYN (or connect) and an ACK result. */
 export function portFilterLabels(host: HostResult): Map<number, FilterLabel> {
   const labels = new Map<number, FilterLabel>();
+  const rows = portRows(host);
   // Most scans have no ACK type: skip indexing every port of the host then.
-  if (!host.ports.some((p) => p.scan === 'ack')) return labels;
-  const syn = new Map<number, PortResult>();
-  const ack = new Map<number, PortResult>();
-  for (const p of host.ports) {
-    if (p.scan === 'syn' || (p.scan === 'connect' && !syn.has(p.port))) syn.set(p.port, p);
-    else if (p.scan === 'ack') ack.set(p.port, p);
+  if (!hasAckResult(rows)) return labels;
+  const syn = new Map<number, PortState>();
+  const ack = new Map<number, PortState>();
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.row(i);
+    if (p.scan === 'syn' || (p.scan === 'connect' && !syn.has(p.port))) syn.set(p.port, p.state);
+    else if (p.scan === 'ack') ack.set(p.port, p.state);
   }
-  for (const [port, s] of syn) {
-    const a = ack.get(port);
-    const label = a && filterLabel(s.state, a.state);
+  for (const [port, synState] of syn) {
+    const ackState = ack.get(port);
+    const label = ackState && filterLabel(synState, ackState);
     if (label) labels.set(port, label);
   }
   return labels;
 }
 
+function hasAckResult(rows: PortRows): boolean {
+  if (rows.scanTypes !== undefined) return rows.scanTypes.includes('ack');
+  for (let i = 0; i < rows.length; i++) if (rows.row(i).scan === 'ack') return true;
+  return false;
+}
+
 /** The labels as one range list per label, in FILTER_LABELS order; empty when no port has a label. */
 export function filterRanges(labels: ReadonlyMap<number, FilterLabel>): FilterRange[] {
   const ranges: FilterRange[] = [];
+  if (labels.size === 0) return ranges;
   for (const label of FILTER_LABELS) {
     const ports = [...labels].filter(([, l]) => l === label).map(([port]) => port);
     if (ports.length === 0) continue;
@@ -69,6 +79,7 @@ export function filterRanges(labels: ReadonlyMap<number, FilterLabel>): FilterRa
 
 /** The host's filter ranges (portFilterLabels then filterRanges). */
 export function hostFilterRanges(host: HostResult): FilterRange[] {
+  if (!hasAckResult(portRows(host))) return [];
   return filterRanges(portFilterLabels(host));
 }
 

@@ -8,14 +8,17 @@
 // stateCounts always count every port. Times are ISO 8601 UTC strings.
 //
 // Layout, for streaming: the scan's fields pretty-printed, then "hosts" with one
-// host object per line, so the document is produced host by host.
+// host object per line, so the document is produced host by host. The JsonHost
+// and JsonPort texts are written by json-text.ts, straight from the host's rows.
 
-import type { HostResult, PortResult, PortState, ScanReport, ScanStats, ScanType } from '../scan/types.js';
-import { PORT_STATES } from '../scan/types.js';
+import type { PortResult, PortState, ScanReport, ScanStats, ScanType } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
-import { OPEN_ONLY_STATES, hostLiveness, hostsUp, portRanges } from './port-view.js';
-import { hostBaseline, middleboxFlags, type HostBaseline, type MiddleboxFlag } from '../audit/middlebox.js';
-import { hostFilterRanges, type FilterRange } from '../audit/stateful.js';
+import { OPEN_ONLY_STATES, hostsUp, portRanges } from './port-view.js';
+import { jsonHostFields, jsonPortFields } from './json-text.js';
+import { iso } from './time.js';
+import { portRows } from '../scan/port-rows.js';
+import { middleboxFlags, type HostBaseline, type MiddleboxFlag } from '../audit/middlebox.js';
+import type { FilterRange } from '../audit/stateful.js';
 
 /** 2: hosts gained baseline and filtering, ports gained middlebox */
 export const JSON_FORMAT_VERSION = 2;
@@ -60,6 +63,9 @@ export interface JsonHost {
   filtering?: FilterRange[];
 }
 
+/** A host's port texts are yielded in chunks of about this many UTF-16 code units. */
+export const CHUNK_CHARS = 16 * 1024;
+
 export const jsonFormatter: Formatter = {
   name: 'json',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
@@ -78,8 +84,21 @@ export const jsonFormatter: Formatter = {
     const last = report.hosts.length - 1;
     for (const [i, host] of report.hosts.entries()) {
       const { baseline, flags } = middleboxFlags(host);
-      const ports = host.ports.filter((p) => keepPort(p, opts)).map((p) => jsonPort(p, opts, flags.get(p)));
-      yield `    ${JSON.stringify({ ...jsonHost(host, baseline), ports })}${i === last ? '' : ','}\n`;
+      const rows = portRows(host);
+      // A host's line is yielded in chunks: one string of 65535 ports would be a deep rope.
+      let text = `    {${jsonHostFields(host, baseline)},"ports":[`;
+      let comma = '';
+      for (let k = 0; k < rows.length; k++) {
+        const p = rows.row(k);
+        if (!keepPort(p, opts)) continue;
+        text += `${comma}{${jsonPortFields(p, opts, flags.get(k))}}`;
+        comma = ',';
+        if (text.length >= CHUNK_CHARS) {
+          yield text;
+          text = '';
+        }
+      }
+      yield `${text}]}${i === last ? '' : ','}\n`;
     }
     yield '  ]\n}\n';
   },
@@ -95,36 +114,6 @@ export function jsonScanInfo(
     ports: { tcp: portRanges(report.ports) },
     portCount: report.ports.length,
     startTime: iso(report.startTime),
-  };
-}
-
-/** baseline: the host's hostBaseline, when the caller has it already */
-export function jsonHost(host: HostResult, baseline: HostBaseline = hostBaseline(host)): JsonHost {
-  const live = hostLiveness(host);
-  const stateCounts: JsonHost['stateCounts'] = {};
-  for (const p of host.ports) {
-    const counts = (stateCounts[p.scan] ??= {});
-    counts[p.state] = (counts[p.state] ?? 0) + 1;
-  }
-  for (const [scan, counts] of Object.entries(stateCounts)) {
-    const ordered = PORT_STATES.filter((state) => counts[state] !== undefined).map((state) => [
-      state,
-      counts[state],
-    ]);
-    stateCounts[scan as ScanType] = Object.fromEntries(ordered);
-  }
-  const { ttl, ttlFrom, resetWindow } = baseline;
-  const filtering = hostFilterRanges(host);
-  return {
-    address: host.address,
-    hostname: host.hostname,
-    status: live.up ? 'up' : 'unknown',
-    latencyMs: live.latencyMs,
-    startTime: host.startTime === undefined ? undefined : iso(host.startTime),
-    endTime: host.endTime === undefined ? undefined : iso(host.endTime),
-    stateCounts,
-    baseline: ttl === undefined && resetWindow === undefined ? undefined : { ttl, ttlFrom, resetWindow },
-    filtering: filtering.length > 0 ? filtering : undefined,
   };
 }
 
@@ -172,8 +161,4 @@ export function jsonSummary(report: ScanReport): { hostsTotal: number; hostsUp: 
 
 export function elapsed(report: Pick<ScanReport, 'startTime' | 'endTime'>): number {
   return Math.max(0, report.endTime - report.startTime) / 1000;
-}
-
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }

@@ -14,16 +14,17 @@
 import type { HostResult, PortResult, ScanReport } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
 import {
+  CHUNK_CHARS,
   JSON_FORMAT_VERSION,
   elapsed,
-  iso,
-  jsonHost,
-  jsonPort,
   jsonScanInfo,
   jsonStats,
   jsonSummary,
   keepPort,
 } from './json.js';
+import { jsonHostFields, jsonPortFields } from './json-text.js';
+import { iso } from './time.js';
+import { portRows } from '../scan/port-rows.js';
 import { middleboxFlags, type MiddleboxFlag } from '../audit/middlebox.js';
 
 export const ndjsonFormatter: Formatter = {
@@ -32,8 +33,18 @@ export const ndjsonFormatter: Formatter = {
     yield ndjsonHeader(report);
     for (const host of report.hosts) {
       const { flags } = middleboxFlags(host);
+      const rows = portRows(host);
       let lines = '';
-      for (const p of host.ports) if (keepPort(p, opts)) lines += ndjsonPort(host, p, opts, flags.get(p));
+      for (let k = 0; k < rows.length; k++) {
+        const p = rows.row(k);
+        if (!keepPort(p, opts)) continue;
+        lines += ndjsonPort(host, p, opts, flags.get(k));
+        // Yielded in chunks: one string of 65535 lines would be a deep rope.
+        if (lines.length >= CHUNK_CHARS) {
+          yield lines;
+          lines = '';
+        }
+      }
       yield lines + ndjsonHost(host);
     }
     yield ndjsonFooter(report);
@@ -58,16 +69,13 @@ export function ndjsonPort(
   opts: RenderOptions = {},
   middlebox?: MiddleboxFlag,
 ): string {
-  return line({
-    type: 'port',
-    address: host.address,
-    hostname: host.hostname,
-    ...jsonPort(p, opts, middlebox),
-  });
+  const name = host.hostname === undefined ? '' : `,"hostname":${JSON.stringify(host.hostname)}`;
+  const fields = jsonPortFields(p, opts, middlebox);
+  return `{"type":"port","address":${JSON.stringify(host.address)}${name},${fields}}\n`;
 }
 
 export function ndjsonHost(host: HostResult): string {
-  return line({ type: 'host', ...jsonHost(host) });
+  return `{"type":"host",${jsonHostFields(host, middleboxFlags(host).baseline)}}\n`;
 }
 
 export function ndjsonFooter(report: ScanReport): string {

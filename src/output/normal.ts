@@ -34,6 +34,7 @@ import {
 } from './port-view.js';
 import { ctime, shortStamp, twoSignificant } from './time.js';
 import { describeFlag, middleboxFlags } from '../audit/middlebox.js';
+import { portRows } from '../scan/port-rows.js';
 import { hostFilterRanges } from '../audit/stateful.js';
 
 export const normalFormatter: Formatter = {
@@ -56,16 +57,14 @@ export const normalFormatter: Formatter = {
 /** The text of one host, ending with a blank line. */
 function hostReport(host: HostResult, report: ScanReport, opts: RenderOptions): string {
   const name = host.hostname ? `${host.hostname} (${host.address})` : host.address;
-  const lines = [`rawscan scan report for ${name}`, hostStatusLine(host, opts)];
+  let text = `rawscan scan report for ${name}\n${hostStatusLine(host, opts)}\n`;
   const sections = hostSections(host, report, opts);
   const headed = sections.length > 1;
   for (const section of sections) {
-    if (headed) lines.push('', `${SCAN_LABELS[section.scan]}:`);
-    lines.push(...sectionLines(section, host, name, headed, opts));
+    if (headed) text += `\n${SCAN_LABELS[section.scan]}:\n`;
+    text += sectionText(section, host, name, headed, opts);
   }
-  lines.push(...filterLines(host));
-  lines.push('');
-  return lines.map((line) => `${line}\n`).join('');
+  return `${text}${filterText(host)}\n`;
 }
 
 function hostStatusLine(host: HostResult, opts: RenderOptions): string {
@@ -79,52 +78,56 @@ function hostStatusLine(host: HostResult, opts: RenderOptions): string {
 /**
  * rawscan's own short section, under the tables: the SYN-vs-ACK filter labels
  * (src/audit/stateful.ts) and the replies a middlebox likely forged
- * (src/audit/middlebox.ts); nothing when there are neither.
+ * (src/audit/middlebox.ts); nothing when there are neither. Lines end with "\n".
  */
-function filterLines(host: HostResult): string[] {
+function filterText(host: HostResult): string {
   const FLAGS_SHOWN = 25;
-  const lines: string[] = [];
+  let text = '';
   const ranges = hostFilterRanges(host);
   if (ranges.length > 0) {
-    lines.push('', `Filtering (SYN vs ACK): ${ranges.map((r) => `${r.label} ${r.ports}`).join('; ')}`);
+    text += `\nFiltering (SYN vs ACK): ${ranges.map((r) => `${r.label} ${r.ports}`).join('; ')}\n`;
   }
   const { baseline, flags } = middleboxFlags(host);
   if (flags.size > 0) {
     const own = [`ttl ${baseline.ttl}`];
     if (baseline.resetWindow !== undefined) own.push(`RST window ${baseline.resetWindow}`);
-    lines.push('', `Replies likely forged by a middlebox (the host's own: ${own.join(', ')}):`);
+    text += `\nReplies likely forged by a middlebox (the host's own: ${own.join(', ')}):\n`;
+    const rows = portRows(host);
     const shown = [...flags].slice(0, FLAGS_SHOWN);
-    for (const [p, flag] of shown)
-      lines.push(`  ${p.port}/${p.protocol} ${p.scan} ${p.reason}: ${describeFlag(flag)}`);
+    for (const [i, flag] of shown) {
+      const p = rows.row(i);
+      text += `  ${p.port}/${p.protocol} ${p.scan} ${p.reason}: ${describeFlag(flag)}\n`;
+    }
     if (flags.size > shown.length)
-      lines.push(`  ... and ${flags.size - shown.length} more (all in -oJ and --evidence)`);
+      text += `  ... and ${flags.size - shown.length} more (all in -oJ and --evidence)\n`;
   }
-  return lines;
+  return text;
 }
 
-/** nmap puts a blank line above the table when no "Not shown" line is there; a heading replaces it. */
-function sectionLines(
+/**
+ * A section's lines, each ending with "\n". nmap puts a blank line above the
+ * table when no "Not shown" line is there; a heading replaces it.
+ */
+function sectionText(
   section: PortSection,
   host: HostResult,
   name: string,
   headed: boolean,
   opts: RenderOptions,
-): string[] {
-  if (section.total === 0) return ['No ports scanned.'];
-  const lines: string[] = [];
+): string {
+  if (section.total === 0) return 'No ports scanned.\n';
+  let text = '';
   if (section.shown.length === 0)
-    lines.push(`All ${section.total} scanned ports on ${name} are in ignored states.`);
-  if (section.ignored.length > 0) lines.push(notShownLine(section));
-  else if (!headed) lines.push('');
-  if (section.shown.length === 0) return lines;
-  const header = ['PORT', 'STATE', 'SERVICE'];
-  if (opts.reason) header.push('REASON');
-  const rows = section.shown.map((p) => {
-    const row = [`${p.port}/${p.protocol}`, p.state, serviceOf(p, opts)];
-    if (opts.reason) row.push(reasonText(host, p));
-    return row;
-  });
-  return lines.concat(alignColumns([header, ...rows]));
+    text += `All ${section.total} scanned ports on ${name} are in ignored states.\n`;
+  if (section.ignored.length > 0) text += `${notShownLine(section)}\n`;
+  else if (!headed) text += '\n';
+  if (section.shown.length === 0) return text;
+  const cells = opts.reason ? ['PORT', 'STATE', 'SERVICE', 'REASON'] : ['PORT', 'STATE', 'SERVICE'];
+  for (const p of section.shown) {
+    cells.push(`${p.port}/${p.protocol}`, p.state, serviceOf(p, opts));
+    if (opts.reason) cells.push(reasonText(host, p));
+  }
+  return text + alignedText(cells, opts.reason ? 4 : 3);
 }
 
 /** "Not shown: 76 filtered tcp ports (no-response), 7 filtered tcp ports (admin-prohibited), 67 closed tcp ports (reset)" */
@@ -135,16 +138,20 @@ function notShownLine(section: PortSection): string {
   return `Not shown: ${parts.join(', ')}`;
 }
 
-/** Pads every column but the last to its widest cell plus one space. */
-export function alignColumns(rows: string[][]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i])))
-      .join(' ')
-      .trimEnd(),
-  );
+/**
+ * cells: rows of `columns` cells, one after the other. Each row becomes a line
+ * ending with "\n", every column but the last padded to its widest cell plus one space.
+ */
+function alignedText(cells: string[], columns: number): string {
+  const widths = new Array<number>(columns).fill(0);
+  for (let i = 0; i < cells.length; i++) widths[i % columns] = Math.max(widths[i % columns], cells[i].length);
+  let text = '';
+  for (let row = 0; row < cells.length; row += columns) {
+    let line = '';
+    for (let c = 0; c < columns - 1; c++) line += `${cells[row + c].padEnd(widths[c])} `;
+    text += `${(line + cells[row + columns - 1]).trimEnd()}\n`;
+  }
+  return text;
 }
 
 /** Text from the command line or notes must not break the line structure. */

@@ -4,7 +4,9 @@
 
 import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } from '../scan/types.js';
 import { PORT_STATES } from '../scan/types.js';
+import { arrayRows, portRows, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
+import { STATE_INDEX, rowsSummary, stateCounts } from './rows-summary.js';
 import { elapsedSeconds } from './time.js';
 
 /** States that --open keeps: those where the port is or may be open (nmap's rule). */
@@ -73,84 +75,85 @@ export function portSection(
   opts: RenderOptions,
   verbose: number,
 ): PortSection {
-  const byState = new Map<PortState, PortResult[]>();
-  for (const p of ports) {
-    const list = byState.get(p.state);
-    if (list) list.push(p);
-    else byState.set(p.state, [p]);
-  }
-  const limit = ignoreLimit(verbose);
-  const isIgnored = (state: PortState, count: number): boolean =>
-    state !== 'open' && (count > limit || (opts.openOnly === true && !OPEN_ONLY_STATES.has(state)));
-  const ignored: IgnoredState[] = [];
-  for (const state of PORT_STATES) {
-    const list = byState.get(state);
-    if (list && isIgnored(state, list.length))
-      ignored.push({ state, count: list.length, reasons: groupReasons(list) });
-  }
-  ignored.sort((a, b) => b.count - a.count);
-  const hidden = new Set(ignored.map((i) => i.state));
-  return { scan, shown: ports.filter((p) => !hidden.has(p.state)), ignored, total: ports.length };
-}
-
-function groupReasons(ports: PortResult[]): ReasonGroup[] {
-  const byReason = new Map<Reason, number[]>();
-  for (const p of ports) {
-    const list = byReason.get(p.reason);
-    if (list) list.push(p.port);
-    else byReason.set(p.reason, [p.port]);
-  }
-  return [...byReason]
-    .map(([reason, list]) => ({ reason, count: list.length, ports: list }))
-    .sort((a, b) => b.count - a.count);
+  const rows = arrayRows(ports);
+  return rowsSection(rows, undefined, scan, stateCounts(rowsSummary(rows)), opts, verbose);
 }
 
 /** One section per scan type of the report, in the report's order. */
 export function hostSections(host: HostResult, report: ScanReport, opts: RenderOptions): PortSection[] {
+  const rows = portRows(host);
+  const summary = rowsSummary(rows);
   return report.scanTypes.map((scan) =>
-    portSection(
-      scan,
-      host.ports.filter((p) => p.scan === scan),
-      opts,
-      report.verbose,
-    ),
+    rowsSection(rows, scan, scan, stateCounts(summary, scan), opts, report.verbose),
   );
+}
+
+/**
+ * portSection of the rows whose scan type is only (every row when undefined),
+ * whose ports per state ordinal are counts. Only the listed ports become
+ * objects; collapsed ones are counted.
+ */
+function rowsSection(
+  rows: PortRows,
+  only: ScanType | undefined,
+  scan: ScanType,
+  { counts, total }: { counts: number[]; total: number },
+  opts: RenderOptions,
+  verbose: number,
+): PortSection {
+  if (total === 0) return { scan, shown: [], ignored: [], total };
+  const limit = ignoreLimit(verbose);
+  const ignored: IgnoredState[] = [];
+  /** per state ordinal: the reasons of a collapsed state, by first appearance */
+  let reasonsOf: (Map<Reason, number[]> | undefined)[] | undefined;
+  for (let s = 0; s < PORT_STATES.length; s++) {
+    const state = PORT_STATES[s];
+    const count = counts[s];
+    const hidden = count > limit || (opts.openOnly === true && !OPEN_ONLY_STATES.has(state));
+    if (count === 0 || state === 'open' || !hidden) continue;
+    ignored.push({ state, count, reasons: [] });
+    (reasonsOf ??= [])[s] = new Map();
+  }
+  const shown: PortResult[] = [];
+  if (reasonsOf === undefined) {
+    // Nothing collapsed: every port of the section is listed.
+    for (let i = 0; i < rows.length; i++)
+      if (only === undefined || rows.row(i).scan === only) shown.push(rows.result(i));
+    return { scan, shown, ignored, total };
+  }
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.row(i);
+    if (only !== undefined && p.scan !== only) continue;
+    const reasons = reasonsOf[STATE_INDEX[p.state]];
+    if (reasons === undefined) {
+      shown.push(rows.result(i));
+      continue;
+    }
+    const list = reasons.get(p.reason);
+    if (list) list.push(p.port);
+    else reasons.set(p.reason, [p.port]);
+  }
+  for (const entry of ignored) {
+    entry.reasons = [...reasonsOf[STATE_INDEX[entry.state]]!]
+      .map(([reason, list]) => ({ reason, count: list.length, ports: list }))
+      .sort((a, b) => b.count - a.count);
+  }
+  ignored.sort((a, b) => b.count - a.count);
+  return { scan, shown, ignored, total };
 }
 
 export interface HostLiveness {
   /** some probe got an answer; a host with none is "unknown", not "down" (there is no host discovery) */
   up: boolean;
   /** the answered port with the lowest number: the evidence that the host is up */
-  evidence?: PortResult;
+  readonly evidence?: PortResult;
   /** smallest round-trip time of an answered probe, ms */
   latencyMs?: number;
 }
 
-/**
- * Every formatter asks for a host's liveness, some twice (its line and the
- * summary): one pass over the ports per host, kept while host.ports is the
- * same array of the same length (a finished report is not changed in place).
- */
-const livenessCache = new WeakMap<HostResult, { ports: PortResult[]; count: number; live: HostLiveness }>();
-
+/** Every formatter asks for a host's liveness, some twice (its line and the summary): rowsSummary keeps it. */
 export function hostLiveness(host: HostResult): HostLiveness {
-  const cached = livenessCache.get(host);
-  if (cached && cached.ports === host.ports && cached.count === host.ports.length) return cached.live;
-  const live = computeLiveness(host);
-  livenessCache.set(host, { ports: host.ports, count: host.ports.length, live });
-  return live;
-}
-
-function computeLiveness(host: HostResult): HostLiveness {
-  let evidence: PortResult | undefined;
-  let latencyMs: number | undefined;
-  for (const p of host.ports) {
-    if (p.reason === 'no-response') continue;
-    evidence ??= p;
-    const rtt = p.evidence?.rttMs;
-    if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
-  }
-  return { up: evidence !== undefined, evidence, latencyMs };
+  return rowsSummary(portRows(host));
 }
 
 /** The replier's address when it is not the target (a router's ICMP), else undefined. */
@@ -184,7 +187,9 @@ export function plural(count: number, singular: string, pluralForm = `${singular
 }
 
 export function hostsUp(report: ScanReport): number {
-  return report.hosts.filter((h) => hostLiveness(h).up).length;
+  let up = 0;
+  for (const host of report.hosts) if (hostLiveness(host).up) up++;
+  return up;
 }
 
 /** "2 IP addresses (1 host up) scanned in 0.08 seconds" */

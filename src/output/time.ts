@@ -36,6 +36,11 @@ function zoneAbbreviation(d: Date): string {
   );
 }
 
+/** ms since epoch → ISO 8601 UTC, as in JSON: "2026-11-26T23:22:47.123Z" */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
 /** ms since epoch → whole seconds since epoch, as in XML start/time attributes */
 export function epochSeconds(ms: number): number {
   return Math.floor(ms / 1000);

@@ -11,7 +11,8 @@ import type { Shard } from './permutation.js';
 import type { DecidedProbe } from './resume.js';
 import { ReplyOutcome, Scheduler } from './scheduler.js';
 import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
-import { materializeHosts, silentResult } from './tracker.js';
+import { silentResult } from './tracker.js';
+import { reportHosts } from './tracked-rows.js';
 import {
   emptyStats,
   type PortResult,
@@ -350,7 +351,7 @@ class ScanRun implements RecordVisitor {
       ports: Array.from(s.space.ports),
       startTime: this.startTime,
       endTime: Date.now(),
-      hosts: materializeHosts(s.space, s.verdicts, s.decidedIndices()),
+      hosts: reportHosts(s.space, s.verdicts, s.decidedIndices()),
       stats,
       incomplete,
       verbose: this.options.verbose ?? 0,

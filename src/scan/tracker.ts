@@ -1,18 +1,11 @@
 // The state tracker: the verdicts of answered probes, kept in growable typed
-// arrays (one row per answered probe; silent probes take no memory), and the
-// report materialised from them at the end. A covered index without a row was
+// arrays (one row per answered probe; silent probes take no memory), which the
+// report reads at the end (tracked-rows.ts). A covered index without a row was
 // finalised silent and gets its slot's silent state (ProbeSpace.silentStates:
 // SILENT_STATE of its kind, of the base kind for custom) with reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
-import {
-  PORT_STATES,
-  REASONS,
-  type HostResult,
-  type PortEvidence,
-  type PortResult,
-  type ReplyRecord,
-} from './types.js';
+import { PORT_STATES, REASONS, type PortEvidence, type PortResult, type ReplyRecord } from './types.js';
 
 /** Largest index space materialised through a direct table (16 MiB of Int32). */
 const DIRECT_TABLE_MAX = 2 ** 22;
@@ -60,14 +53,13 @@ export class Verdicts {
     return row;
   }
 
-  /** The PortResult of a row; target is the probed address. */
+  /** The PortResult of a row, an object of its own; target is the probed address. */
   result(row: number, space: ProbeSpace, target: number, port: number, slot: number): PortResult {
     const b = row * BYTES;
     const responder = this.words[row * 2];
     const packed = this.words[row * 2 + 1];
     const icmpType = this.bytes[b + ICMP_TYPE];
-    const rtt = this.rttMs[row];
-    const rttMs = Number.isNaN(rtt) ? undefined : Math.round(rtt * 1000) / 1000;
+    const rttMs = this.roundedRtt(row);
     // One literal per reply family, so that every evidence object of a family shares a shape.
     const evidence: PortEvidence =
       icmpType !== 0
@@ -90,6 +82,37 @@ export class Verdicts {
       reasonTtl: this.bytes[b + TTL],
       evidence,
     };
+  }
+
+  /**
+   * Overwrites into (port and scan already set) with the verdict of a row:
+   * the same values as result(), without allocating; evidence fields that
+   * result() leaves out are undefined.
+   */
+  readInto(row: number, target: number, into: PortResult, evidence: PortEvidence): void {
+    const b = row * BYTES;
+    const responder = this.words[row * 2];
+    const packed = this.words[row * 2 + 1];
+    const icmpType = this.bytes[b + ICMP_TYPE];
+    const icmp = icmpType !== 0;
+    into.state = PORT_STATES[this.bytes[b + STATE]];
+    into.reason = REASONS[this.bytes[b + REASON]];
+    into.reasonTtl = evidence.ttl = this.bytes[b + TTL];
+    into.evidence = evidence;
+    evidence.ipId = packed >>> 16;
+    evidence.icmpType = icmp ? icmpType : undefined;
+    evidence.icmpCode = icmp ? this.bytes[b + ICMP_CODE] : undefined;
+    evidence.tcpFlags = icmp ? undefined : this.bytes[b + FLAGS];
+    evidence.window = icmp ? undefined : packed & 0xffff;
+    evidence.tryNo = this.bytes[b + TRY];
+    evidence.rttMs = this.roundedRtt(row);
+    evidence.responder = responder !== target ? ipToString(responder) : undefined;
+  }
+
+  /** rtt of a row in ms, rounded to the microsecond; undefined when unknown */
+  private roundedRtt(row: number): number | undefined {
+    const rtt = this.rttMs[row];
+    return Number.isNaN(rtt) ? undefined : Math.round(rtt * 1000) / 1000;
   }
 
   /**
@@ -134,55 +157,4 @@ export function silentResult(space: ProbeSpace, port: number, slot: number): Por
     reason: 'no-response',
     reasonTtl: 0,
   };
-}
-
-/**
- * The hosts of the report. covered: the decided indices in ascending order, or
- * null when every index of the space was decided (a whole, complete scan).
- */
-export function materializeHosts(
-  space: ProbeSpace,
-  verdicts: Verdicts,
-  covered: Float64Array | null,
-): HostResult[] {
-  const rowOf = verdicts.rowLookup(space.size);
-  const portResult = (index: number, target: number, portIndex: number, slot: number): PortResult => {
-    const port = space.ports[portIndex];
-    const row = rowOf(index) - 1;
-    return row >= 0 ? verdicts.result(row, space, target, port, slot) : silentResult(space, port, slot);
-  };
-  const hosts: HostResult[] = [];
-  if (covered === null) {
-    const kinds = space.kinds.length;
-    for (let t = 0, index = 0; t < space.targets.size; t++) {
-      const target = space.targets.at(t);
-      const host = newHost(space, target);
-      for (let p = 0; p < space.ports.length; p++) {
-        for (let slot = 0; slot < kinds; slot++) host.ports.push(portResult(index++, target, p, slot));
-      }
-      hosts.push(host);
-    }
-    return hosts;
-  }
-  let host: HostResult | undefined;
-  let hostIndex = -1;
-  let target = 0;
-  for (let k = 0; k < covered.length; k++) {
-    space.decode(covered[k]);
-    if (space.targetIndex !== hostIndex) {
-      hostIndex = space.targetIndex;
-      target = space.targets.at(hostIndex);
-      host = newHost(space, target);
-      hosts.push(host);
-    }
-    host!.ports.push(portResult(covered[k], target, space.portIndex, space.slot));
-  }
-  return hosts;
-}
-
-function newHost(space: ProbeSpace, target: number): HostResult {
-  const host: HostResult = { address: ipToString(target), ports: [] };
-  const name = space.targets.hostnames?.get(target);
-  if (name !== undefined) host.hostname = name;
-  return host;
 }

@@ -1,0 +1,121 @@
+// A host's port results read one at a time, without one object per port.
+//
+// A raw scan's report keeps its ports in the tracker's typed arrays: the
+// outputs and the per-host analyses read them through PortRows, and the
+// PortResult objects of HostResult.ports are made only when something reads
+// `ports` (LazyPortsHost). Hosts from elsewhere (a report read back from a
+// file, a connect scan, a test) are plain objects: their rows are the array.
+import type { HostResult, PortResult, ScanType } from './types.js';
+
+/**
+ * The ports of one host, in HostResult.ports order (port, then scan type).
+ * row(i) may return the same object on every call, overwritten (its evidence
+ * too): read what you need before the next call; result(i) is a PortResult of
+ * its own, to keep.
+ */
+export interface PortRows {
+  readonly length: number;
+  /** the scan types the rows can have, when known without reading them (a raw scan's slots) */
+  readonly scanTypes?: readonly ScanType[];
+  row(i: number): PortResult;
+  result(i: number): PortResult;
+  /** what memoized() keeps for these rows */
+  readonly memo: RowsMemo;
+}
+
+/**
+ * Per-rows slots of memoized(), indexed by MemoSlot; emptied when the rows'
+ * length changes (a finished report is not changed in place otherwise).
+ */
+export type RowsMemo = unknown[];
+
+/** The slot of one analysis in every RowsMemo (memoSlot()). */
+export type MemoSlot = number & { readonly memoSlot: unique symbol };
+
+let slots = 0;
+
+/** A new slot, for one analysis: call once, at module level. */
+export function memoSlot(): MemoSlot {
+  return slots++ as MemoSlot;
+}
+
+/**
+ * compute(rows), computed once per rows. The analyses that every output of a
+ * report asks for of each host (liveness, middlebox flags) use it: a slot of
+ * the rows costs far less than a WeakMap of 65536 hosts.
+ */
+export function memoized<T>(rows: PortRows, slot: MemoSlot, compute: (rows: PortRows) => T): T {
+  const memo = rows.memo;
+  let value = memo[slot] as T | undefined;
+  if (value === undefined) memo[slot] = value = compute(rows);
+  return value;
+}
+
+/**
+ * A host whose PortResult objects are made on the first read of `ports` (and
+ * kept: from then on its rows are that array, which callers may change).
+ */
+export class LazyPortsHost implements HostResult {
+  hostname?: string;
+  startTime?: number;
+  endTime?: number;
+  private made?: PortResult[];
+
+  constructor(
+    readonly address: string,
+    private readonly source: PortRows,
+  ) {}
+
+  get ports(): PortResult[] {
+    if (this.made === undefined) {
+      const made = new Array<PortResult>(this.source.length);
+      for (let i = 0; i < made.length; i++) made[i] = this.source.result(i);
+      this.made = made;
+    }
+    return this.made;
+  }
+
+  set ports(ports: PortResult[]) {
+    this.made = ports;
+  }
+
+  /** The source's rows until `ports` is read, then that array's. */
+  rows(): PortRows {
+    return this.made === undefined ? this.source : arrayRows(this.made);
+  }
+
+  /** JSON.stringify sees the getter's value, as for a plain host. */
+  toJSON(): HostResult {
+    const { address, hostname, ports, startTime, endTime } = this;
+    return { address, hostname, ports, startTime, endTime };
+  }
+}
+
+/** The rows of any host. */
+export function portRows(host: HostResult): PortRows {
+  return host instanceof LazyPortsHost ? host.rows() : arrayRows(host.ports);
+}
+
+/** One wrapper per array, so that callers can tell "same rows" by identity. */
+const arrayWrappers = new WeakMap<PortResult[], PortRows>();
+
+export function arrayRows(ports: PortResult[]): PortRows {
+  let rows = arrayWrappers.get(ports);
+  if (rows === undefined) {
+    let memo: RowsMemo = [];
+    let memoLength = ports.length;
+    rows = {
+      get length() {
+        return ports.length;
+      },
+      row: (i) => ports[i],
+      result: (i) => ports[i],
+      get memo() {
+        if (ports.length !== memoLength) [memo, memoLength] = [[], ports.length];
+        return memo;
+      },
+    };
+    arrayWrappers.set(ports, rows);
+  }
+  return rows;
+}

@@ -1,0 +1,144 @@
+// The hosts of a raw scan's report, read straight from the tracker: each host
+// is a LazyPortsHost whose rows decode the probe index (ProbeSpace layout) and
+// look up its Verdicts row, so the outputs make no object per port. A decided
+// index without a row was silent: its slot's silent state, reason no-response.
+import { ipToString } from '../targets/ipv4.js';
+import type { ProbeSpace } from './probe-space.js';
+import { LazyPortsHost, type PortRows, type RowsMemo } from './port-rows.js';
+import { silentResult, type Verdicts } from './tracker.js';
+import type { HostResult, PortEvidence, PortResult, ScanType } from './types.js';
+
+/**
+ * The hosts of the report. covered: the decided indices in ascending order, or
+ * null when every index of the space was decided (a whole, complete scan).
+ */
+export function reportHosts(
+  space: ProbeSpace,
+  verdicts: Verdicts,
+  covered: Float64Array | null,
+): HostResult[] {
+  const scan = new TrackedScan(space, verdicts, covered);
+  const hosts: HostResult[] = [];
+  const perTarget = space.ports.length * space.kinds.length;
+  if (covered === null) {
+    for (let t = 0; t < space.targets.size; t++) hosts.push(scan.host(t, t * perTarget, perTarget));
+    return hosts;
+  }
+  // A host's decided indices are one run of the ascending list.
+  for (let first = 0; first < covered.length;) {
+    const targetIndex = space.targetOf(covered[first]);
+    let end = first + 1;
+    while (end < covered.length && space.targetOf(covered[end]) === targetIndex) end++;
+    hosts.push(scan.host(targetIndex, first, end - first));
+    first = end;
+  }
+  return hosts;
+}
+
+/** What every host of one report reads; positions are indices into the decided list. */
+class TrackedScan {
+  private readonly rowOf: (index: number) => number;
+  /** the one row object that every host's row() overwrites */
+  private readonly cursor: PortResult = {
+    port: 0,
+    protocol: 'tcp',
+    scan: 'syn',
+    state: 'filtered',
+    reason: 'no-response',
+    reasonTtl: 0,
+    evidence: undefined,
+  };
+  private readonly evidence: PortEvidence = {
+    responder: undefined,
+    ttl: 0,
+    ipId: 0,
+    window: undefined,
+    tcpFlags: undefined,
+    icmpType: undefined,
+    icmpCode: undefined,
+    tryNo: 0,
+    rttMs: undefined,
+  };
+
+  readonly kinds: readonly ScanType[];
+
+  constructor(
+    private readonly space: ProbeSpace,
+    private readonly verdicts: Verdicts,
+    private readonly covered: Float64Array | null,
+  ) {
+    this.rowOf = verdicts.rowLookup(space.size);
+    this.kinds = space.kinds;
+  }
+
+  /** A host of targetIndex whose results are the decided positions first .. first + length - 1. */
+  host(targetIndex: number, first: number, length: number): HostResult {
+    const target = this.space.targets.at(targetIndex);
+    const base = targetIndex * this.space.ports.length * this.kinds.length;
+    const host = new LazyPortsHost(ipToString(target), new TrackedRows(this, first, length, base, target));
+    const name = this.space.targets.hostnames?.get(target);
+    if (name !== undefined) host.hostname = name;
+    return host;
+  }
+
+  /**
+   * The result at a position of the decided list, as the reused cursor; base
+   * is the first index of the target, whose address is target.
+   */
+  row(position: number, base: number, target: number): PortResult {
+    const { space, cursor } = this;
+    const index = this.covered === null ? position : this.covered[position];
+    // Within one target, index - base < ports x kinds: small-integer arithmetic.
+    const offset = (index - base) | 0;
+    const kinds = space.kinds.length;
+    const slot = offset % kinds;
+    cursor.port = space.ports[(offset - slot) / kinds];
+    cursor.scan = space.kinds[slot];
+    const row = this.rowOf(index) - 1;
+    if (row >= 0) {
+      this.verdicts.readInto(row, target, cursor, this.evidence);
+    } else {
+      cursor.state = space.silentStates[slot];
+      cursor.reason = 'no-response';
+      cursor.reasonTtl = 0;
+      cursor.evidence = undefined;
+    }
+    return cursor;
+  }
+
+  /** The result at a position of the decided list, an object of its own (see row) */
+  result(position: number, base: number, target: number): PortResult {
+    const { space } = this;
+    const index = this.covered === null ? position : this.covered[position];
+    const offset = (index - base) | 0;
+    const kinds = space.kinds.length;
+    const slot = offset % kinds;
+    const port = space.ports[(offset - slot) / kinds];
+    const row = this.rowOf(index) - 1;
+    return row >= 0 ? this.verdicts.result(row, space, target, port, slot) : silentResult(space, port, slot);
+  }
+}
+
+class TrackedRows implements PortRows {
+  readonly scanTypes: readonly ScanType[];
+  readonly memo: RowsMemo = [];
+
+  constructor(
+    private readonly scan: TrackedScan,
+    private readonly first: number,
+    readonly length: number,
+    /** the target's first index */
+    private readonly base: number,
+    private readonly target: number,
+  ) {
+    this.scanTypes = scan.kinds;
+  }
+
+  row(i: number): PortResult {
+    return this.scan.row(this.first + i, this.base, this.target);
+  }
+
+  result(i: number): PortResult {
+    return this.scan.result(this.first + i, this.base, this.target);
+  }
+}
