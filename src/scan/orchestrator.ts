@@ -124,8 +124,9 @@ class ScanRun implements RecordVisitor {
   private lastProgressSent = 0;
   private lastWatermarkMs: number;
   private lastEnqueueMs = -Infinity;
-  /** when the record batch being decoded reached JS (engine clock) */
-  private batchMs = 0;
+  /** capture times of the first and last replies of the batch being decoded (NaN: none yet) */
+  private batchFirstMs = NaN;
+  private batchLastMs = NaN;
   private readonly onAbort = () => void this.finish(true);
   // The timer defers the tick to the check phase, after the poll phase has run the
   // batch callbacks that are due: after an event-loop stall, replies that already
@@ -180,8 +181,9 @@ class ScanRun implements RecordVisitor {
 
   private onBatch(batch: Buffer): void {
     try {
-      this.batchMs = this.options.clock();
+      this.batchFirstMs = NaN;
       decodeBatch(batch, this);
+      if (this.batchFirstMs >= 0) this.scheduler.rtt.batchSpan(this.batchLastMs - this.batchFirstMs);
       if (this.running) this.release(this.options.clock());
     } catch (e) {
       this.fail(e as Error);
@@ -216,7 +218,8 @@ class ScanRun implements RecordVisitor {
   // RecordVisitor: one call per record of a batch.
   reply(r: ReplyRecord): void {
     this.stats.repliesAccepted++;
-    this.scheduler.rtt.lag(this.batchMs - r.time);
+    if (Number.isNaN(this.batchFirstMs)) this.batchFirstMs = r.time;
+    this.batchLastMs = r.time;
     if (this.scheduler.reply(r) === ReplyOutcome.TimeExceeded) {
       this.timeExceeded++;
       this.hooks.timeExceeded?.(r);

@@ -128,6 +128,11 @@ function validate(p: TimingParams): void {
 
 /** RTT samples before the adaptive floor may replace the template's minimum timeout. */
 const ADAPTIVE_FLOOR_SAMPLES = 32;
+/**
+ * The engine delivers a record batch at the latest this long after its first
+ * record (EngineConfig flush_ms in native/engine/engine.h), ms.
+ */
+const ENGINE_FLUSH_MS = 5;
 /** The adaptive floor never goes below this, ms. */
 const ADAPTIVE_FLOOR_MIN_MS = 10;
 
@@ -137,8 +142,8 @@ const ADAPTIVE_FLOOR_MIN_MS = 10;
  * The timeout is clamped to [minRttMs, maxRttMs]. nmap's 100 ms minimum (-T3, -T4)
  * is sized for paths nobody has measured; when TimingParams.adaptiveMinRtt
  * allows it, once ADAPTIVE_FLOOR_SAMPLES RTTs are in, the floor is lowered to
- * twice the highest RTT seen plus twice the highest delivery lag seen (capture
- * to scheduler: the engine batches records), never below ADAPTIVE_FLOOR_MIN_MS
+ * twice the highest RTT seen plus twice the longest a reply waited in the
+ * engine's record batches (batchSpan, at least ENGINE_FLUSH_MS), never below ADAPTIVE_FLOOR_MIN_MS
  * nor above minRttMs. On a LAN that ends a scan's wait for its silent ports in
  * tens of milliseconds instead of two 100 ms rounds; a path whose RTTs vary
  * keeps its margin, because the highest sample, not the mean, sets the floor.
@@ -150,8 +155,8 @@ export class RttEstimator {
   samples = 0;
   /** the highest RTT sampled, ms */
   maxSampleMs = 0;
-  /** the highest delay from capture to the scheduler seen, ms */
-  maxLagMs = 0;
+  /** the longest span of one record batch seen, ms (see batchSpan) */
+  maxBatchSpanMs = 0;
 
   constructor(private readonly p: TimingParams) {
     this.timeoutMs = p.initialRttMs;
@@ -170,10 +175,15 @@ export class RttEstimator {
     this.update();
   }
 
-  /** A reply reached the scheduler lagMs after it was captured. */
-  lag(lagMs: number): void {
-    if (!(lagMs > this.maxLagMs)) return;
-    this.maxLagMs = lagMs;
+  /**
+   * A record batch held replies captured over spanMs (first to last): its first
+   * reply waited about that long in the engine before the scheduler could see
+   * it. (Time a batch then waits for a busy JS thread does not count: the scan
+   * timer judges deadlines only after the batches already delivered.)
+   */
+  batchSpan(spanMs: number): void {
+    if (!(spanMs > this.maxBatchSpanMs)) return;
+    this.maxBatchSpanMs = spanMs;
     if (this.samples > 0) this.update();
   }
 
@@ -181,7 +191,9 @@ export class RttEstimator {
   floorMs(): number {
     const { p } = this;
     if (!p.adaptiveMinRtt || this.samples < ADAPTIVE_FLOOR_SAMPLES) return p.minRttMs;
-    const measured = 2 * this.maxSampleMs + 2 * this.maxLagMs;
+    // A batch that filled up waited its span; one delivered by time, flush_ms.
+    const waited = Math.max(this.maxBatchSpanMs, ENGINE_FLUSH_MS);
+    const measured = 2 * this.maxSampleMs + 2 * waited;
     return Math.min(p.minRttMs, Math.max(ADAPTIVE_FLOOR_MIN_MS, measured));
   }
 

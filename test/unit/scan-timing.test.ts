@@ -61,17 +61,19 @@ describe('RttEstimator (RFC 6298)', () => {
     expect(e.timeoutMs).toBe(1250); // max-rtt-timeout
   });
 
-  it('lowers the floor to twice the highest RTT and delivery lag once enough samples are in', () => {
+  it('lowers the floor to twice the highest RTT and batch span once enough samples are in', () => {
     const e = new RttEstimator(resolveTiming({ template: 3 }));
     for (let i = 0; i < 31; i++) e.sample(0.5);
     expect(e.timeoutMs).toBe(100); // too few samples: nmap's floor
     e.sample(0.5);
-    expect(e.timeoutMs).toBe(10); // 2 x 0.5 ms is below the least adaptive floor
+    expect(e.timeoutMs).toBe(11); // 2 x 0.5 ms + 2 x the engine's 5 ms flush
     e.sample(4);
-    e.lag(3);
-    expect(e.floorMs()).toBe(14); // 2 x 4 + 2 x 3
-    expect(e.timeoutMs).toBeCloseTo(Math.max(14, e.srttMs + 4 * e.rttvarMs));
-    e.lag(80);
+    e.batchSpan(3);
+    expect(e.floorMs()).toBe(18); // 2 x 4 + 2 x the engine's 5 ms flush (more than the 3 ms span)
+    e.batchSpan(7);
+    expect(e.floorMs()).toBe(22); // 2 x 4 + 2 x 7
+    expect(e.timeoutMs).toBeCloseTo(Math.max(22, e.srttMs + 4 * e.rttvarMs));
+    e.batchSpan(80);
     expect(e.timeoutMs).toBe(100); // never above the template's minimum
   });
 
