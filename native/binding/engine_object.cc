@@ -162,7 +162,7 @@ void EngineObject::OnEnvCleanup(void* self) {
 }
 
 void EngineObject::shutdown() {
-  if (engine_) engine_->stop();  // joins both threads; their final records are queued on the TSFN
+  if (engine_) engine_->stop();  // joins the threads; their final records are queued on the TSFN
   sink_.attach(nullptr);
   if (channel_ != nullptr) tsfn_.Release();
   channel_ = nullptr;

@@ -129,6 +129,7 @@ EngineConfig engine_config_from(const Napi::Value& value) {
   cfg.params = probe_params_from(o, cfg.saddr);
 
   cfg.rate_pps = rate_from(o.Get("ratePps"), "EngineConfig.ratePps");
+  cfg.sender_threads = optional_int(o, "senderThreads", 0, kMaxSenderThreads, cfg.sender_threads);
   cfg.pcap_buffer_bytes = optional_int(o, "pcapBufferBytes", 1 << 16, 1 << 30, cfg.pcap_buffer_bytes);
   cfg.flush_records = optional_int(o, "flushRecords", 1, 1 << 16, cfg.flush_records);
   cfg.flush_ms = optional_int(o, "flushMs", 1, 10000, cfg.flush_ms);

@@ -1,9 +1,11 @@
 #include "engine/capture.h"
 
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +50,16 @@ std::string pcap_context(const char* pcap_text) {
   if (context.size() <= kContextBytes) return context;
   size_t cut = context.rfind(' ', kContextBytes);
   return context.substr(0, cut >= prefix.size() ? cut : kContextBytes);
+}
+
+// libpcap (1.10) filters PCAP_D_IN in user space: the kernel still clones
+// every outgoing frame, our probes and the stack's RSTs, for the packet
+// socket and runs the filter on it, in the sending thread's sendmmsg. With
+// PACKET_IGNORE_OUTGOING (Linux 4.20) the kernel skips the socket on transmit.
+// Best effort: without it only that cost remains.
+void ignore_outgoing(int packet_fd) {
+  int one = 1;
+  if (packet_fd >= 0) setsockopt(packet_fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
 }
 
 }  // namespace
@@ -112,6 +124,7 @@ void Capture::open() {
          what);
   }
   if (pcap_setdirection(pcap_, PCAP_D_IN) != 0) fail("PCAP", "pcap_setdirection");
+  ignore_outgoing(pcap_get_selectable_fd(pcap_));
   dlt_ = pcap_datalink(pcap_);
   if (!link_type_of(dlt_, link_)) fail("PCAP", "unsupported link type " + std::to_string(dlt_));
 
@@ -191,7 +204,12 @@ void Capture::run() {
     if (r > 0 && (fds[0].revents & POLLIN)) {
       int got = drain();
       if (got < 0) return;
-      if (got > 0) nap(fds[1]);
+      if (got > 0) {
+        // Replies go to JS now, not after flush_ms: the scheduler's window
+        // grows per answer, so each millisecond here slows a scan's ramp.
+        records_.flush();
+        nap(fds[1]);
+      }
     }
     if (r > 0 && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
       // The socket reports an error (typically: the interface went down).
@@ -203,9 +221,10 @@ void Capture::run() {
     now = monotonic_ms();
     if (now >= next_stats) {
       append_stats();
+      records_.flush();
       next_stats = now + stats_ms_;
     }
-    records_.flush_if_due(now);
+    records_.flush_if_due(now);  // backstop for records of a sender lane that is still busy
   }
 }
 

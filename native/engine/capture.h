@@ -3,8 +3,10 @@
 // (the quoted probe is checked by judge_reply, not by the filter). Each
 // packet is parsed and judged; accepted replies become Reply records, the
 // rest only bump counters, reported with pcap's own counters in Stats records
-// every stats_ms. The thread sleeps in poll() on the pcap fd and an eventfd
-// that stop() signals.
+// every stats_ms. The records of each read go to JS right after it (the
+// scheduler's window grows per answer). The thread sleeps in poll() on the
+// pcap fd and an eventfd that stop() signals. The packet socket ignores
+// outgoing frames (PACKET_IGNORE_OUTGOING), so sending costs no tap.
 #pragma once
 #include <pcap/pcap.h>
 #include <poll.h>

@@ -17,6 +17,8 @@ void check_config(const EngineConfig& cfg) {
     throw std::invalid_argument("EngineConfig.kinds must hold 1 to 8 probe kinds");
   if (cfg.sport_base + cfg.kinds.size() * kTrySlots > 65536)
     throw std::invalid_argument("EngineConfig.sport_base leaves no room for kinds.size() * 16 ports");
+  if (cfg.sender_threads < 0 || cfg.sender_threads > kMaxSenderThreads)
+    throw std::invalid_argument("EngineConfig.sender_threads must be 0 (automatic) to 8");
 }
 
 // "any" is libpcap's pseudo-device; any other name must be a real interface.
@@ -58,7 +60,7 @@ void Engine::open() {
   try {
     impl_->capture.open();
   } catch (...) {
-    impl_->sender.close();  // the raw socket must not outlive a failed open()
+    impl_->sender.close();  // the raw sockets must not outlive a failed open()
     throw;
   }
   impl_->phase = Impl::Phase::Open;

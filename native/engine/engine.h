@@ -1,5 +1,5 @@
-// The engine owns the raw socket, the pcap handle and the two threads:
-// a sender draining descriptor chunks at the configured rate, and a capture
+// The engine owns the raw sockets, the pcap handle and the threads: sender
+// lanes draining descriptor chunks at the configured rate, and a capture
 // thread turning replies into records. It knows nothing of N-API: records
 // leave through a RecordSink that the binding implements.
 #pragma once
@@ -15,6 +15,8 @@
 
 namespace rawscan {
 
+constexpr int kMaxSenderThreads = 8;
+
 struct EngineConfig {
   std::string device;       // capture interface ("any" allowed)
   uint32_t saddr = 0;       // host order
@@ -22,11 +24,14 @@ struct EngineConfig {
   CookieKey key{};
   std::vector<ProbeKind> kinds;  // slot i sends kinds[i]
   ProbeParams params;
-  double rate_pps = 0;  // probes per second; 0 = unlimited
+  double rate_pps = 0;     // probes per second; 0 = unlimited
+  int sender_threads = 0;  // sending threads, 1 to kMaxSenderThreads; 0 = two with 2+ CPUs, else one
   int pcap_buffer_bytes = 16 << 20;
-  int flush_records = 256;  // deliver a batch after this many records ...
-  int flush_ms = 5;         // ... or this many milliseconds, whichever first
-  int stats_ms = 250;       // period of Stats records
+  // Records are delivered after each read of replies, before a sender lane
+  // waits for work, and at the latest after this many records ...
+  int flush_records = 256;
+  int flush_ms = 5;    // ... or when the oldest is this many milliseconds old
+  int stats_ms = 250;  // period of Stats records
 };
 
 // Errors opening the engine: code is a stable identifier the TS layer maps to
@@ -55,7 +60,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Open the raw socket and the pcap handle (needs privilege). Throws EngineError.
+  // Open the raw sockets and the pcap handle (needs privilege). Throws EngineError.
   void open();
   // Start the sender and capture threads. Requires open().
   void start();
@@ -64,7 +69,7 @@ class Engine {
   void set_rate(double pps);
   // Probes queued but not yet sent.
   size_t pending() const;
-  // Stop both threads, deliver the final records, close handles. Idempotent.
+  // Stop the threads, deliver the final records, close handles. Idempotent.
   void stop();
   int datalink() const;
 

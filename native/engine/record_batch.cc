@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace rawscan {
 
@@ -19,7 +20,7 @@ void RecordBatch::flush_if_due(double now_ms) {
 
 double RecordBatch::ms_until_due(double now_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (pending_.empty()) return flush_ms_;
+  if (pending_.empty()) return std::numeric_limits<double>::infinity();
   return std::max(0.0, oldest_ms_ + flush_ms_ - now_ms);
 }
 

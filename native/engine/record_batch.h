@@ -1,7 +1,9 @@
-// Records leave the engine in batches (record.h has the layout). Both threads
-// append to one buffer under a mutex, so each thread's records reach JS in the
+// Records leave the engine in batches (record.h has the layout). Every thread
+// appends to one buffer under a mutex, so each thread's records reach JS in the
 // order it wrote them; the buffer goes to the RecordSink when it holds
-// flush_records records or its oldest record is flush_ms old.
+// flush_records records, or when a thread flushes it: the capture thread after
+// each read of replies, a sender lane before it waits for work, either when
+// the oldest record is flush_ms old.
 #pragma once
 #include <cstdint>
 #include <mutex>
@@ -33,7 +35,7 @@ class RecordBatch {
 
   // Delivers the batch if its oldest record is flush_ms old.
   void flush_if_due(double now_ms);
-  // Milliseconds until flush_if_due would deliver (flush_ms when empty).
+  // Milliseconds until flush_if_due would deliver (infinity when empty).
   double ms_until_due(double now_ms);
   // Delivers whatever is pending.
   void flush();

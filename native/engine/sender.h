@@ -1,10 +1,14 @@
-// The sender thread: drains descriptor chunks in order, builds each probe
-// from its slot's template into a preallocated batch and hands the batch to
-// the kernel with one sendmmsg on a raw IPPROTO_RAW socket, paced by a token
-// bucket. After every batch it appends a Sent watermark record (cumulative
-// descriptors done, cumulative send errors), so JS knows when each descriptor
-// left. "Done" includes descriptors whose send failed; those are also counted
-// as send errors.
+// The sender: one or more lanes (threads, each with its own raw IPPROTO_RAW
+// socket) drain one queue of descriptor chunks. A lane claims up to kBatch
+// descriptors at a time, in queue order and across chunks, paced by a shared
+// token bucket, builds each probe from its slot's template into its
+// preallocated batch and hands the batch to the kernel with one sendmmsg. Several lanes pay off on a
+// veth, where each sendmmsg also runs the target's and our receive path in
+// the sending thread's softirq: two lanes keep two CPUs busy.
+// Sent records carry a watermark: the number of descriptors, counted in
+// queue order, that are all done (so a lane still sending an earlier batch
+// holds it back), and the cumulative send errors. "Done" includes descriptors
+// whose send failed; those are also counted as send errors. Watermarks only grow.
 #pragma once
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,9 +25,14 @@
 #include "engine/engine.h"
 #include "engine/probe_factory.h"
 #include "engine/record_batch.h"
+#include "engine/send_watermark.h"
 #include "engine/token_bucket.h"
 
 namespace rawscan {
+
+// Lanes for EngineConfig.sender_threads: the value itself, or for 0 two on a
+// machine with two or more CPUs, else one.
+size_t sender_lanes(int sender_threads);
 
 class Sender {
  public:
@@ -31,10 +41,10 @@ class Sender {
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
 
-  // Opens the raw socket. Throws EngineError (EPERM_RAW, SOCKET).
+  // Opens the raw sockets. Throws EngineError (EPERM_RAW, SOCKET).
   void open();
-  // Closes the socket, if open, without stopping the sender: for a failed
-  // Engine::open(), so the socket does not outlive it. Not while running.
+  // Closes the sockets, if open, without stopping the sender: for a failed
+  // Engine::open(), so they do not outlive it. Not while running.
   void close();
   void start();
   // Copies count descriptors (2 words each) to the end of the queue. Thread-safe.
@@ -42,50 +52,47 @@ class Sender {
   // pps: probes per second, 0 = unlimited; takes effect at the next batch.
   void set_rate(double pps);
   size_t pending() const { return pending_.load(); }
-  // Discards what is still queued, joins the thread, appends a final Sent
-  // record (if it ran) and closes the socket. Idempotent.
+  // Discards what is still queued, joins the lanes, appends a final Sent
+  // record (if they ran) and closes the sockets. Idempotent.
   void stop();
 
  private:
   static constexpr size_t kBatch = 64;  // probes per sendmmsg
+  struct Lane;
 
-  void run();
-  void send_chunk(const std::vector<uint32_t>& chunk);
-  // Blocks until at least one token is ready; returns up to want, or 0 when stopping.
-  size_t pace(size_t want);
-  // Fills messages for descriptors [first, first + count); returns messages filled.
-  size_t fill_batch(const uint32_t* words, size_t count);
-  // Sends messages [0, messages); returns how many were handled (sent or
-  // failed). Fewer only when stopping during a backoff or after a fatal error.
-  size_t send_batch(size_t messages);
-  void report_error(int err, bool fatal, const char* context);
-  void append_sent();
+  void run(Lane& lane);
+  // Under mu_: waits for queued work and a token, then claims up to kBatch
+  // descriptors for lane. False when stopping or after a fatal error.
+  bool claim(Lane& lane, std::unique_lock<std::mutex>& lock);
+  // Under mu_: moves the first count queued descriptors (count <= queued_) to words.
+  void take_queued(uint32_t* words, size_t count);
+  // Under mu_: lane's claim is done, unhandled of its descriptors were never
+  // handed over; appends a Sent record if the watermark or the errors moved.
+  void finish(Lane& lane, size_t unhandled);
+  void append_sent_locked();
 
   const ProbeFactory probes_;
   RecordBatch& records_;
-  int fd_ = -1;
+  std::vector<std::unique_ptr<Lane>> lanes_;
 
-  // Shared with the JS thread, guarded by mu_.
+  // Shared by the lanes and the JS thread, guarded by mu_.
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::vector<uint32_t>> queue_;
+  size_t front_done_ = 0;  // descriptors of queue_.front() already claimed
+  size_t queued_ = 0;      // descriptors in queue_ not claimed yet
   TokenBucket bucket_;
   bool stop_ = false;
+  bool fatal_ = false;  // a lane's socket became unusable: every lane ends
+  SendWatermark watermark_;
+  uint64_t unhandled_ = 0;  // claimed but never handed over (stopping, fatal error)
+  double errors_ = 0;       // cumulative send errors
+  uint64_t reported_mark_ = 0;
+  double reported_errors_ = 0;
+  bool ran_ = false;  // start() ran: stop() appends a final Sent record
 
   std::atomic<size_t> pending_{0};
   std::atomic<bool> stopping_{false};  // mirrors stop_ for checks outside the lock
-  std::thread thread_;
-
-  // Sender-thread state: the batch buffers and counters.
-  std::vector<uint8_t> buffers_;  // kBatch * kMaxProbeLen
-  mmsghdr msgs_[kBatch];
-  iovec iov_[kBatch];
-  sockaddr_in dst_[kBatch];
-  double sent_ = 0;
-  double errors_ = 0;
-  bool fatal_ = false;
-  int last_errno_ = 0;           // last errno reported in an Error record ...
-  double last_error_ms_ = -1e9;  // ... and when: repeats are reported at most once a second
 };
 
 }  // namespace rawscan

@@ -20,6 +20,8 @@ export interface EngineConfig {
   customBase: number;
   /** probes per second; 0 = unlimited */
   ratePps: number;
+  /** sending threads, 1 to 8; 0 or absent: two on a machine with 2+ CPUs, else one */
+  senderThreads?: number;
   pcapBufferBytes?: number;
   flushRecords?: number;
   flushMs?: number;
