@@ -128,13 +128,14 @@ function validate(p: TimingParams): void {
 
 /** RTT samples before the adaptive floor may replace the template's minimum timeout. */
 const ADAPTIVE_FLOOR_SAMPLES = 32;
-/**
- * The engine delivers a record batch at the latest this long after its first
- * record (EngineConfig flush_ms in native/engine/engine.h), ms.
- */
-const ENGINE_FLUSH_MS = 5;
 /** The adaptive floor never goes below this, ms. */
 const ADAPTIVE_FLOOR_MIN_MS = 10;
+/** The share of RTT samples the adaptive floor covers (the rest are outliers). */
+const FLOOR_QUANTILE = 0.999;
+/** RTT histogram: bucket b holds samples below HIST_BASE_MS x 2^((b + 1) / HIST_STEPS). */
+const HIST_BASE_MS = 0.01;
+const HIST_STEPS = 4;
+const HIST_BUCKETS = 128;
 
 /**
  * RFC 6298 smoothed RTT; timeoutMs is what a probe waits before it counts as lost.
@@ -142,21 +143,24 @@ const ADAPTIVE_FLOOR_MIN_MS = 10;
  * The timeout is clamped to [minRttMs, maxRttMs]. nmap's 100 ms minimum (-T3, -T4)
  * is sized for paths nobody has measured; when TimingParams.adaptiveMinRtt
  * allows it, once ADAPTIVE_FLOOR_SAMPLES RTTs are in, the floor is lowered to
- * twice the highest RTT seen plus twice the longest a reply waited in the
- * engine's record batches (batchSpan, at least ENGINE_FLUSH_MS), never below ADAPTIVE_FLOOR_MIN_MS
- * nor above minRttMs. On a LAN that ends a scan's wait for its silent ports in
- * tens of milliseconds instead of two 100 ms rounds; a path whose RTTs vary
- * keeps its margin, because the highest sample, not the mean, sets the floor.
+ * twice the RTT that 99.9% of the samples stay under (a histogram in quarter
+ * octaves, rounded up) plus twice the longest a reply waited in the engine's
+ * record batches (batchSpan), never below ADAPTIVE_FLOOR_MIN_MS nor above
+ * minRttMs. On a LAN that ends a scan's wait for its silent ports in tens of
+ * milliseconds instead of two 100 ms rounds; a path whose RTTs vary keeps its
+ * margin. An answer later than the floor is lost only on a probe's last try:
+ * one to an earlier try still counts while the next try is out.
  */
 export class RttEstimator {
   srttMs = NaN;
   rttvarMs = NaN;
   timeoutMs: number;
   samples = 0;
-  /** the highest RTT sampled, ms */
-  maxSampleMs = 0;
   /** the longest span of one record batch seen, ms (see batchSpan) */
   maxBatchSpanMs = 0;
+  private readonly histogram = new Uint32Array(HIST_BUCKETS);
+  /** FLOOR_QUANTILE of the samples, ms, as of the last refresh */
+  private quantileMs = 0;
 
   constructor(private readonly p: TimingParams) {
     this.timeoutMs = p.initialRttMs;
@@ -171,7 +175,10 @@ export class RttEstimator {
       this.srttMs = 0.875 * this.srttMs + 0.125 * rttMs;
     }
     this.samples++;
-    if (rttMs > this.maxSampleMs) this.maxSampleMs = rttMs;
+    const bucket = Math.floor(Math.log2(Math.max(rttMs, HIST_BASE_MS) / HIST_BASE_MS) * HIST_STEPS);
+    this.histogram[Math.min(bucket, HIST_BUCKETS - 1)]++;
+    // The quantile moves slowly: refresh it every 32 samples (and at the first ones).
+    if (this.samples <= ADAPTIVE_FLOOR_SAMPLES || (this.samples & 31) === 0) this.refreshQuantile();
     this.update();
   }
 
@@ -191,10 +198,15 @@ export class RttEstimator {
   floorMs(): number {
     const { p } = this;
     if (!p.adaptiveMinRtt || this.samples < ADAPTIVE_FLOOR_SAMPLES) return p.minRttMs;
-    // A batch that filled up waited its span; one delivered by time, flush_ms.
-    const waited = Math.max(this.maxBatchSpanMs, ENGINE_FLUSH_MS);
-    const measured = 2 * this.maxSampleMs + 2 * waited;
+    const measured = 2 * this.quantileMs + 2 * this.maxBatchSpanMs;
     return Math.min(p.minRttMs, Math.max(ADAPTIVE_FLOOR_MIN_MS, measured));
+  }
+
+  private refreshQuantile(): void {
+    let above = Math.floor(this.samples * (1 - FLOOR_QUANTILE));
+    let b = HIST_BUCKETS - 1;
+    while (b > 0 && this.histogram[b] <= above) above -= this.histogram[b--];
+    this.quantileMs = HIST_BASE_MS * 2 ** ((b + 1) / HIST_STEPS);
   }
 
   private update(): void {

@@ -61,20 +61,30 @@ describe('RttEstimator (RFC 6298)', () => {
     expect(e.timeoutMs).toBe(1250); // max-rtt-timeout
   });
 
-  it('lowers the floor to twice the highest RTT and batch span once enough samples are in', () => {
+  it('lowers the floor to twice the 99.9% RTT plus twice the batch span once enough samples are in', () => {
     const e = new RttEstimator(resolveTiming({ template: 3 }));
     for (let i = 0; i < 31; i++) e.sample(0.5);
     expect(e.timeoutMs).toBe(100); // too few samples: nmap's floor
     e.sample(0.5);
-    expect(e.timeoutMs).toBe(11); // 2 x 0.5 ms + 2 x the engine's 5 ms flush
-    e.sample(4);
+    expect(e.timeoutMs).toBe(10); // 2 x 0.5 ms is below the least adaptive floor
+    e.sample(8);
+    for (let i = 0; i < 31; i++) e.sample(0.5); // refreshed every 32 samples: of 64, the highest sets the floor
+    expect(e.floorMs()).toBeGreaterThanOrEqual(16);
+    expect(e.floorMs()).toBeLessThan(16 * 2 ** 0.25);
     e.batchSpan(3);
-    expect(e.floorMs()).toBe(18); // 2 x 4 + 2 x the engine's 5 ms flush (more than the 3 ms span)
-    e.batchSpan(7);
-    expect(e.floorMs()).toBe(22); // 2 x 4 + 2 x 7
-    expect(e.timeoutMs).toBeCloseTo(Math.max(22, e.srttMs + 4 * e.rttvarMs));
+    expect(e.floorMs()).toBeGreaterThanOrEqual(22);
+    expect(e.timeoutMs).toBeCloseTo(Math.max(e.floorMs(), e.srttMs + 4 * e.rttvarMs));
     e.batchSpan(80);
     expect(e.timeoutMs).toBe(100); // never above the template's minimum
+  });
+
+  it('leaves one outlier in a thousand out of the floor', () => {
+    const e = new RttEstimator(resolveTiming({ template: 3 }));
+    for (let i = 0; i < 3000; i++) e.sample(i % 1000 === 999 ? 40 : 2);
+    expect(e.floorMs()).toBeGreaterThanOrEqual(10);
+    expect(e.floorMs()).toBeLessThan(2 * 2 * 2 ** 0.25 + 10); // the 40 ms outliers (0.1%) do not count
+    for (let i = 0; i < 10; i++) e.sample(40); // now 0.43% of the samples: they do
+    expect(e.floorMs()).toBeGreaterThanOrEqual(80);
   });
 
   it.each([
