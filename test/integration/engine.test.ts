@@ -281,21 +281,28 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
     expect(run.replies.filter((r) => r.state === 'closed')).toHaveLength(40);
   });
 
-  it('sends a burst at unlimited rate without loss, send errors or capture drops', async () => {
-    const targets = [1, 2, 3, 4].map((n) => ANYIP + n);
-    const ports = Array.from({ length: 1000 }, (_, i) => 30000 + i);
-    const run = await runHelper({
-      config: { kinds: [SYN] },
-      probes: probesFor(targets, ports, [0]),
-      end: 'stop',
-    });
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.sent.at(-1)).toMatchObject({ sent: 4000, sendErrors: 0 });
-    expect(run.pcap.at(-1)!.dropped).toBe(0);
-    const answered = new Set(run.replies.map((r) => `${r.target}:${r.port}`));
-    expect(answered.size).toBe(4000);
-    expect(run.replies.every((r) => r.state === 'closed')).toBe(true);
-  });
+  it.each([
+    ['the default sender threads', {}],
+    ['one sender thread', { senderThreads: 1 }],
+    ['four sender threads', { senderThreads: 4 }],
+  ])(
+    'sends a burst at unlimited rate with %s, without loss, send errors or capture drops',
+    async (_, threads) => {
+      const targets = [1, 2, 3, 4].map((n) => ANYIP + n);
+      const ports = Array.from({ length: 1000 }, (_, i) => 30000 + i);
+      const run = await runHelper({
+        config: { kinds: [SYN], ...threads },
+        probes: probesFor(targets, ports, [0]),
+        end: 'stop',
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.sent.at(-1)).toMatchObject({ sent: 4000, sendErrors: 0 });
+      expect(run.pcap.at(-1)!.dropped).toBe(0);
+      const answered = new Set(run.replies.map((r) => `${r.target}:${r.port}`));
+      expect(answered.size).toBe(4000);
+      expect(run.replies.every((r) => r.state === 'closed')).toBe(true);
+    },
+  );
 
   it('counts in its pcap stats only what arrived after start(), not while it was idle', async () => {
     const ports = Array.from({ length: 2000 }, (_, i) => 30000 + i);
@@ -363,6 +370,11 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
     ['huge ttl', { ttl: 1e300 }, /EngineConfig\.ttl must be an integer from 1 to 255 \(got 1e\+300\)/],
     ['key', { key: new Uint8Array(8) }, /EngineConfig\.key must be a Uint8Array of 16 bytes/],
     ['kinds', { kinds: [] }, /EngineConfig\.kinds must be an array of 1 to 8/],
+    [
+      'sender threads',
+      { senderThreads: 9 },
+      /EngineConfig\.senderThreads must be an integer from 0 to 8 \(got 9\)/,
+    ],
     [
       'sourcePortBase',
       { sourcePortBase: 65530 },
