@@ -128,11 +128,23 @@ function findFlags(rows: PortRows): HostMiddleboxFlags {
     }
   }
   if (flags !== undefined) return { baseline, flags };
+  const last = lastUnflagged;
+  if (
+    last !== undefined &&
+    last.baseline.ttl === baseline.ttl &&
+    last.baseline.ttlFrom === baseline.ttlFrom &&
+    last.baseline.resetWindow === baseline.resetWindow
+  ) {
+    return last;
+  }
   const key = `${baseline.ttl}/${baseline.ttlFrom}/${baseline.resetWindow}`;
   let found = unflagged.get(key);
   if (found === undefined) unflagged.set(key, (found = { baseline, flags: NO_FLAGS }));
-  return found;
+  return (lastUnflagged = found);
 }
+
+/** The last value of unflagged returned: consecutive hosts mostly share it. */
+let lastUnflagged: HostMiddleboxFlags | undefined;
 
 /** "ttl 200 (host 64), window 512 (host 0)" */
 export function describeFlag(flag: MiddleboxFlag): string {

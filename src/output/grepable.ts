@@ -16,7 +16,7 @@
 import type { HostResult, ScanReport } from '../scan/types.js';
 import { NMAP_SCAN_NAMES } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
-import type { PortSection } from './port-view.js';
+import type { RowSection } from './port-view.js';
 import {
   INCOMPLETE_WARNING,
   doneSummary,
@@ -25,6 +25,7 @@ import {
   portRanges,
   serviceOf,
 } from './port-view.js';
+import { TextChunks } from './chunks.js';
 import { ctime } from './time.js';
 
 export const grepableFormatter: Formatter = {
@@ -34,34 +35,44 @@ export const grepableFormatter: Formatter = {
     if (report.verbose > 0) {
       yield `# Ports scanned: TCP(${report.ports.length};${portRanges(report.ports)}) UDP(0;) SCTP(0;) PROTOCOLS(0;)\n`;
     }
-    for (const host of report.hosts) yield hostLines(host, report, opts);
+    const out = new TextChunks();
+    let up = 0;
+    for (const host of report.hosts) {
+      if (hostLines(out, host, report, opts)) up++;
+      yield* out.take();
+    }
     const trailer = report.stats.notes.map((note) => `# Note: ${field(note)}\n`);
     if (report.incomplete) trailer.push(`# ${INCOMPLETE_WARNING}\n`);
-    yield trailer.join('');
-    yield `# rawscan done at ${ctime(report.endTime)} -- ${doneSummary(report)}\n`;
+    out.add(trailer.join(''));
+    out.add(`# rawscan done at ${ctime(report.endTime)} -- ${doneSummary(report, up)}\n`);
+    yield* out.end();
   },
 };
 
-function hostLines(host: HostResult, report: ScanReport, opts: RenderOptions): string {
+/** Adds the host's lines; returns whether the host is up. */
+function hostLines(out: TextChunks, host: HostResult, report: ScanReport, opts: RenderOptions): boolean {
   const prefix = `Host: ${host.address} (${field(host.hostname ?? '')})`;
-  const status = hostLiveness(host).up ? 'Up' : 'Unknown';
-  const lines = [`${prefix}\tStatus: ${status}`];
+  const up = hostLiveness(host).up;
+  out.add(`${prefix}\tStatus: ${up ? 'Up' : 'Unknown'}\n`);
   const sections = hostSections(host, report, opts);
   for (const section of sections) {
     if (section.total === 0) continue;
     const scan = sections.length > 1 ? `\tScan: ${NMAP_SCAN_NAMES[section.scan]}` : '';
-    lines.push(`${prefix}\tPorts: ${portsField(section, opts)}${ignoredField(section)}${scan}`);
+    out.add(`${prefix}\tPorts: ${portsField(section, opts)}${ignoredField(section)}${scan}\n`);
   }
-  return lines.map((line) => `${line}\n`).join('');
+  return up;
 }
 
-function portsField(section: PortSection, opts: RenderOptions): string {
-  return section.shown
-    .map((p) => `${p.port}/${p.state}/${p.protocol}//${entry(serviceOf(p, opts))}///`)
-    .join(', ');
+function portsField(section: RowSection, opts: RenderOptions): string {
+  let text = '';
+  for (const i of section.shown) {
+    const p = section.rows.row(i);
+    text += `${text === '' ? '' : ', '}${p.port}/${p.state}/${p.protocol}//${entry(serviceOf(p, opts))}///`;
+  }
+  return text;
 }
 
-function ignoredField(section: PortSection): string {
+function ignoredField(section: RowSection): string {
   const only = section.ignored.length === 1 ? section.ignored[0] : undefined;
   return only ? `\tIgnored State: ${only.state} (${only.count})` : '';
 }

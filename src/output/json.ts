@@ -14,7 +14,8 @@
 import type { PortResult, PortState, ScanReport, ScanStats, ScanType } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
 import { OPEN_ONLY_STATES, hostsUp, portRanges } from './port-view.js';
-import { jsonHostFields, jsonPortFields } from './json-text.js';
+import { jsonText } from './json-text.js';
+import { TextChunks } from './chunks.js';
 import { iso } from './time.js';
 import { portRows } from '../scan/port-rows.js';
 import { middleboxFlags, type HostBaseline, type MiddleboxFlag } from '../audit/middlebox.js';
@@ -63,9 +64,6 @@ export interface JsonHost {
   filtering?: FilterRange[];
 }
 
-/** A host's port texts are yielded in chunks of about this many UTF-16 code units. */
-export const CHUNK_CHARS = 16 * 1024;
-
 export const jsonFormatter: Formatter = {
   name: 'json',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
@@ -80,27 +78,27 @@ export const jsonFormatter: Formatter = {
       summary: jsonSummary(report),
       stats: jsonStats(report.stats),
     };
-    yield JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "hosts": [\n');
-    const last = report.hosts.length - 1;
-    for (const [i, host] of report.hosts.entries()) {
-      const { baseline, flags } = middleboxFlags(host);
-      const rows = portRows(host);
-      // A host's line is yielded in chunks: one string of 65535 ports would be a deep rope.
-      let text = `    {${jsonHostFields(host, baseline)},"ports":[`;
+    const out = new TextChunks();
+    out.add(JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "hosts": [\n'));
+    const text = jsonText(opts);
+    const { hosts } = report;
+    for (let i = 0; i < hosts.length; i++) {
+      const { baseline, flags } = middleboxFlags(hosts[i]);
+      const rows = portRows(hosts[i]);
+      out.add(`    {${text.hostFields(hosts[i], baseline)},"ports":[`);
       let comma = '';
       for (let k = 0; k < rows.length; k++) {
         const p = rows.row(k);
         if (!keepPort(p, opts)) continue;
-        text += `${comma}{${jsonPortFields(p, opts, flags.get(k))}}`;
+        out.add(`${comma}{${text.portFields(p, flags.size === 0 ? undefined : flags.get(k))}}`);
         comma = ',';
-        if (text.length >= CHUNK_CHARS) {
-          yield text;
-          text = '';
-        }
+        if (out.ready) yield* out.take();
       }
-      yield `${text}]}${i === last ? '' : ','}\n`;
+      out.add(`]}${i === hosts.length - 1 ? '' : ','}\n`);
+      yield* out.take();
     }
-    yield '  ]\n}\n';
+    out.add('  ]\n}\n');
+    yield* out.end();
   },
 };
 

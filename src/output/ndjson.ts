@@ -13,16 +13,9 @@
 
 import type { HostResult, PortResult, ScanReport } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
-import {
-  CHUNK_CHARS,
-  JSON_FORMAT_VERSION,
-  elapsed,
-  jsonScanInfo,
-  jsonStats,
-  jsonSummary,
-  keepPort,
-} from './json.js';
-import { jsonHostFields, jsonPortFields } from './json-text.js';
+import { JSON_FORMAT_VERSION, elapsed, jsonScanInfo, jsonStats, jsonSummary, keepPort } from './json.js';
+import { jsonHostFields, jsonPortFields, jsonString } from './json-text.js';
+import { TextChunks } from './chunks.js';
 import { iso } from './time.js';
 import { portRows } from '../scan/port-rows.js';
 import { middleboxFlags, type MiddleboxFlag } from '../audit/middlebox.js';
@@ -30,24 +23,22 @@ import { middleboxFlags, type MiddleboxFlag } from '../audit/middlebox.js';
 export const ndjsonFormatter: Formatter = {
   name: 'ndjson',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
-    yield ndjsonHeader(report);
+    const out = new TextChunks();
+    out.add(ndjsonHeader(report));
     for (const host of report.hosts) {
       const { flags } = middleboxFlags(host);
       const rows = portRows(host);
-      let lines = '';
       for (let k = 0; k < rows.length; k++) {
         const p = rows.row(k);
         if (!keepPort(p, opts)) continue;
-        lines += ndjsonPort(host, p, opts, flags.get(k));
-        // Yielded in chunks: one string of 65535 lines would be a deep rope.
-        if (lines.length >= CHUNK_CHARS) {
-          yield lines;
-          lines = '';
-        }
+        out.add(ndjsonPort(host, p, opts, flags.get(k)));
+        if (out.ready) yield* out.take();
       }
-      yield lines + ndjsonHost(host);
+      out.add(ndjsonHost(host));
+      yield* out.take();
     }
-    yield ndjsonFooter(report);
+    out.add(ndjsonFooter(report));
+    yield* out.end();
   },
 };
 
@@ -69,9 +60,9 @@ export function ndjsonPort(
   opts: RenderOptions = {},
   middlebox?: MiddleboxFlag,
 ): string {
-  const name = host.hostname === undefined ? '' : `,"hostname":${JSON.stringify(host.hostname)}`;
+  const name = host.hostname === undefined ? '' : `,"hostname":${jsonString(host.hostname)}`;
   const fields = jsonPortFields(p, opts, middlebox);
-  return `{"type":"port","address":${JSON.stringify(host.address)}${name},${fields}}\n`;
+  return `{"type":"port","address":${jsonString(host.address)}${name},${fields}}\n`;
 }
 
 export function ndjsonHost(host: HostResult): string {

@@ -21,7 +21,7 @@
 
 import type { HostResult, ScanReport } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
-import type { PortSection } from './port-view.js';
+import type { RowSection } from './port-view.js';
 import {
   INCOMPLETE_WARNING,
   SCAN_LABELS,
@@ -32,6 +32,9 @@ import {
   reasonText,
   serviceOf,
 } from './port-view.js';
+import { TextChunks, type TextSink } from './chunks.js';
+import { ListingCache } from './listing.js';
+import type { RowsSummary } from './rows-summary.js';
 import { ctime, shortStamp, twoSignificant } from './time.js';
 import { describeFlag, middleboxFlags } from '../audit/middlebox.js';
 import { portRows } from '../scan/port-rows.js';
@@ -40,39 +43,90 @@ import { hostFilterRanges } from '../audit/stateful.js';
 export const normalFormatter: Formatter = {
   name: 'normal',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
-    yield opts.interactive
-      ? `Starting rawscan ${report.version} at ${shortStamp(report.startTime)}\n`
-      : `# rawscan ${report.version} scan initiated ${ctime(report.startTime)} as: ${oneLine(report.args)}\n`;
-    for (const host of report.hosts) yield hostReport(host, report, opts);
+    const out = new TextChunks();
+    out.add(
+      opts.interactive
+        ? `Starting rawscan ${report.version} at ${shortStamp(report.startTime)}\n`
+        : `# rawscan ${report.version} scan initiated ${ctime(report.startTime)} as: ${oneLine(report.args)}\n`,
+    );
+    const kept: KeptTexts = { listings: new ListingCache(), latencies: new Map() };
+    let up = 0;
+    for (const host of report.hosts) {
+      if (hostReport(out, host, report, opts, kept)) up++;
+      yield* out.take();
+    }
     const trailer = report.stats.notes.map((note) => `Note: ${oneLine(note)}\n`);
     if (report.incomplete) trailer.push(`${INCOMPLETE_WARNING}\n`);
     if (trailer.length > 0 || report.hosts.length === 0) trailer.push('\n');
-    yield trailer.join('');
-    yield opts.interactive
-      ? `rawscan done: ${doneSummary(report)}\n`
-      : `# rawscan done at ${ctime(report.endTime)} -- ${doneSummary(report)}\n`;
+    out.add(trailer.join(''));
+    out.add(
+      opts.interactive
+        ? `rawscan done: ${doneSummary(report, up)}\n`
+        : `# rawscan done at ${ctime(report.endTime)} -- ${doneSummary(report, up)}\n`,
+    );
+    yield* out.end();
   },
 };
 
-/** The text of one host, ending with a blank line. */
-function hostReport(host: HostResult, report: ScanReport, opts: RenderOptions): string {
-  const name = host.hostname ? `${host.hostname} (${host.address})` : host.address;
-  let text = `rawscan scan report for ${name}\n${hostStatusLine(host, opts)}\n`;
-  const sections = hostSections(host, report, opts);
-  const headed = sections.length > 1;
-  for (const section of sections) {
-    if (headed) text += `\n${SCAN_LABELS[section.scan]}:\n`;
-    text += sectionText(section, host, name, headed, opts);
-  }
-  return `${text}${filterText(host)}\n`;
+/** Texts that one render keeps from host to host: hosts of a large scan repeat them. */
+interface KeptTexts {
+  listings: ListingCache;
+  /** " (0.0012s latency)" by latency in whole microseconds */
+  latencies: Map<number, string>;
 }
 
-function hostStatusLine(host: HostResult, opts: RenderOptions): string {
+/** Adds the text of one host, ending with a blank line; returns whether the host is up. */
+function hostReport(
+  out: TextChunks,
+  host: HostResult,
+  report: ScanReport,
+  opts: RenderOptions,
+  kept: KeptTexts,
+): boolean {
+  const name = host.hostname ? `${host.hostname} (${host.address})` : host.address;
   const live = hostLiveness(host);
+  out.add(`rawscan scan report for ${name}\n${hostStatusLine(host, live, opts, kept)}\n`);
+  kept.listings.add(out, portRows(host), (sink) => portListing(sink, host, report, name, opts));
+  out.add(`${filterText(host)}\n`);
+  return live.up;
+}
+
+/** Adds the host's sections; returns whether their text does not name the host. */
+function portListing(
+  sink: TextSink,
+  host: HostResult,
+  report: ScanReport,
+  name: string,
+  opts: RenderOptions,
+): boolean {
+  const sections = hostSections(host, report, opts);
+  const headed = sections.length > 1;
+  let named = false;
+  for (const section of sections) {
+    if (headed) sink.add(`\n${SCAN_LABELS[section.scan]}:\n`);
+    named = sectionText(sink, section, host, name, headed, opts) || named;
+  }
+  return !named;
+}
+
+function hostStatusLine(host: HostResult, live: RowsSummary, opts: RenderOptions, kept: KeptTexts): string {
   if (!live.up) return 'Host did not answer any probe (state unknown).';
-  const received = opts.reason && live.evidence ? `, received ${reasonText(host, live.evidence)}` : '';
-  const latency = live.latencyMs === undefined ? '' : ` (${twoSignificant(live.latencyMs / 1000)}s latency)`;
-  return `Host is up${received}${latency}.`;
+  const evidence = opts.reason ? live.evidenceRow() : undefined;
+  const received = evidence ? `, received ${reasonText(host, evidence)}` : '';
+  return `Host is up${received}${latencyText(live.latencyMs, kept.latencies)}.`;
+}
+
+function latencyText(ms: number | undefined, kept: Map<number, string>): string {
+  if (ms === undefined) return '';
+  // A raw scan's latencies are whole microseconds: those (small integers, quick to look up) key kept.
+  const us = Math.round(ms * 1000);
+  const keyed = us / 1000 === ms && us >= 0 && us < 2 ** 30;
+  let text = keyed ? kept.get(us) : undefined;
+  if (text === undefined) {
+    text = ` (${twoSignificant(ms / 1000)}s latency)`;
+    if (keyed) kept.set(us, text);
+  }
+  return text;
 }
 
 /**
@@ -105,53 +159,69 @@ function filterText(host: HostResult): string {
 }
 
 /**
- * A section's lines, each ending with "\n". nmap puts a blank line above the
- * table when no "Not shown" line is there; a heading replaces it.
+ * Adds a section's lines, each ending with "\n"; returns whether they name
+ * the host. nmap puts a blank line above the table when no "Not shown" line
+ * is there; a heading replaces it.
  */
 function sectionText(
-  section: PortSection,
+  out: TextSink,
+  section: RowSection,
   host: HostResult,
   name: string,
   headed: boolean,
   opts: RenderOptions,
-): string {
-  if (section.total === 0) return 'No ports scanned.\n';
-  let text = '';
-  if (section.shown.length === 0)
-    text += `All ${section.total} scanned ports on ${name} are in ignored states.\n`;
-  if (section.ignored.length > 0) text += `${notShownLine(section)}\n`;
-  else if (!headed) text += '\n';
-  if (section.shown.length === 0) return text;
-  const cells = opts.reason ? ['PORT', 'STATE', 'SERVICE', 'REASON'] : ['PORT', 'STATE', 'SERVICE'];
-  for (const p of section.shown) {
-    cells.push(`${p.port}/${p.protocol}`, p.state, serviceOf(p, opts));
-    if (opts.reason) cells.push(reasonText(host, p));
+): boolean {
+  if (section.total === 0) {
+    out.add('No ports scanned.\n');
+    return false;
   }
-  return text + alignedText(cells, opts.reason ? 4 : 3);
+  const named = section.shown.length === 0;
+  if (named) out.add(`All ${section.total} scanned ports on ${name} are in ignored states.\n`);
+  if (section.ignored.length > 0) out.add(`${notShownLine(section)}\n`);
+  else if (!headed) out.add('\n');
+  if (section.shown.length > 0) portTable(out, section, host, opts);
+  return named;
 }
 
 /** "Not shown: 76 filtered tcp ports (no-response), 7 filtered tcp ports (admin-prohibited), 67 closed tcp ports (reset)" */
-function notShownLine(section: PortSection): string {
+function notShownLine(section: RowSection): string {
   const parts = section.ignored.flatMap((ignored) =>
     ignored.reasons.map((r) => `${plural(r.count, `${ignored.state} tcp port`)} (${r.reason})`),
   );
   return `Not shown: ${parts.join(', ')}`;
 }
 
+const HEADINGS = ['PORT', 'STATE', 'SERVICE', 'REASON'];
+
 /**
- * cells: rows of `columns` cells, one after the other. Each row becomes a line
- * ending with "\n", every column but the last padded to its widest cell plus one space.
+ * Adds the PORT STATE SERVICE (REASON) table of the listed ports: one line
+ * per port, every column but the last padded to its widest cell plus one space.
  */
-function alignedText(cells: string[], columns: number): string {
-  const widths = new Array<number>(columns).fill(0);
-  for (let i = 0; i < cells.length; i++) widths[i % columns] = Math.max(widths[i % columns], cells[i].length);
-  let text = '';
-  for (let row = 0; row < cells.length; row += columns) {
-    let line = '';
-    for (let c = 0; c < columns - 1; c++) line += `${cells[row + c].padEnd(widths[c])} `;
-    text += `${(line + cells[row + columns - 1]).trimEnd()}\n`;
+function portTable(out: TextSink, section: RowSection, host: HostResult, opts: RenderOptions): void {
+  const { rows, shown } = section;
+  const columns = opts.reason ? 4 : 3;
+  /** the headings, then each listed port's cells: `columns` cells a line */
+  const cells = new Array<string>((shown.length + 1) * columns);
+  for (let c = 0; c < columns; c++) cells[c] = HEADINGS[c];
+  let cell = columns;
+  for (const i of shown) {
+    const p = rows.row(i);
+    cells[cell++] = `${p.port}/${p.protocol}`;
+    cells[cell++] = p.state;
+    cells[cell++] = serviceOf(p, opts);
+    if (opts.reason) cells[cell++] = reasonText(host, p);
   }
-  return text;
+  const widths = new Array<number>(columns - 1).fill(0);
+  for (let first = 0; first < cells.length; first += columns) {
+    for (let c = 0; c < columns - 1; c++) widths[c] = Math.max(widths[c], cells[first + c].length);
+  }
+  for (let first = 0; first < cells.length; first += columns) {
+    let line = '';
+    for (let c = 0; c < columns - 1; c++) line += `${cells[first + c].padEnd(widths[c])} `;
+    const last = cells[first + columns - 1];
+    // Only an empty or space-ending last cell leaves trailing spaces to trim.
+    out.add(`${last === '' || /\s$/.test(last) ? (line + last).trimEnd() : line + last}\n`);
+  }
 }
 
 /** Text from the command line or notes must not break the line structure. */

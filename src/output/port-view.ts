@@ -6,7 +6,7 @@ import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } 
 import { PORT_STATES } from '../scan/types.js';
 import { arrayRows, portRows, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
-import { STATE_INDEX, rowsSummary, stateCounts } from './rows-summary.js';
+import { STATE_INDEX, rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
 import { elapsedSeconds } from './time.js';
 
 /** States that --open keeps: those where the port is or may be open (nmap's rule). */
@@ -55,6 +55,17 @@ export interface PortSection {
   total: number;
 }
 
+/**
+ * A PortSection of a host's rows (hostSections): the listed ports are row
+ * indices, read through rows.row(i), so that a report's outputs make no
+ * object per listed port.
+ */
+export interface RowSection extends Omit<PortSection, 'shown'> {
+  rows: PortRows;
+  /** indices into rows, ascending by port */
+  shown: number[];
+}
+
 /** nmap collapses a state with more ports than this (50 from -vvv on). */
 export function ignoreLimit(verbose: number): number {
   return verbose >= 3 ? 50 : 25;
@@ -76,11 +87,12 @@ export function portSection(
   verbose: number,
 ): PortSection {
   const rows = arrayRows(ports);
-  return rowsSection(rows, undefined, scan, stateCounts(rowsSummary(rows)), opts, verbose);
+  const section = rowsSection(rows, undefined, scan, stateCounts(rowsSummary(rows)), opts, verbose);
+  return { ...section, shown: section.shown.map((i) => ports[i]) };
 }
 
 /** One section per scan type of the report, in the report's order. */
-export function hostSections(host: HostResult, report: ScanReport, opts: RenderOptions): PortSection[] {
+export function hostSections(host: HostResult, report: ScanReport, opts: RenderOptions): RowSection[] {
   const rows = portRows(host);
   const summary = rowsSummary(rows);
   return report.scanTypes.map((scan) =>
@@ -90,8 +102,8 @@ export function hostSections(host: HostResult, report: ScanReport, opts: RenderO
 
 /**
  * portSection of the rows whose scan type is only (every row when undefined),
- * whose ports per state ordinal are counts. Only the listed ports become
- * objects; collapsed ones are counted.
+ * whose ports per state ordinal are counts. Collapsed ports are counted, with
+ * the ports of each reason.
  */
 function rowsSection(
   rows: PortRows,
@@ -100,12 +112,13 @@ function rowsSection(
   { counts, total }: { counts: number[]; total: number },
   opts: RenderOptions,
   verbose: number,
-): PortSection {
-  if (total === 0) return { scan, shown: [], ignored: [], total };
-  const limit = ignoreLimit(verbose);
+): RowSection {
   const ignored: IgnoredState[] = [];
+  if (total === 0) return { scan, rows, shown: [], ignored, total };
+  const limit = ignoreLimit(verbose);
   /** per state ordinal: the reasons of a collapsed state, by first appearance */
   let reasonsOf: (Map<Reason, number[]> | undefined)[] | undefined;
+  let listed = total;
   for (let s = 0; s < PORT_STATES.length; s++) {
     const state = PORT_STATES[s];
     const count = counts[s];
@@ -113,20 +126,21 @@ function rowsSection(
     if (count === 0 || state === 'open' || !hidden) continue;
     ignored.push({ state, count, reasons: [] });
     (reasonsOf ??= [])[s] = new Map();
+    listed -= count;
   }
-  const shown: PortResult[] = [];
+  const shown = new Array<number>(listed);
+  let k = 0;
   if (reasonsOf === undefined) {
     // Nothing collapsed: every port of the section is listed.
-    for (let i = 0; i < rows.length; i++)
-      if (only === undefined || rows.row(i).scan === only) shown.push(rows.result(i));
-    return { scan, shown, ignored, total };
+    for (let i = 0; i < rows.length; i++) if (only === undefined || rows.row(i).scan === only) shown[k++] = i;
+    return { scan, rows, shown, ignored, total };
   }
   for (let i = 0; i < rows.length; i++) {
     const p = rows.row(i);
     if (only !== undefined && p.scan !== only) continue;
     const reasons = reasonsOf[STATE_INDEX[p.state]];
     if (reasons === undefined) {
-      shown.push(rows.result(i));
+      shown[k++] = i;
       continue;
     }
     const list = reasons.get(p.reason);
@@ -139,7 +153,7 @@ function rowsSection(
       .sort((a, b) => b.count - a.count);
   }
   ignored.sort((a, b) => b.count - a.count);
-  return { scan, shown, ignored, total };
+  return { scan, rows, shown, ignored, total };
 }
 
 export interface HostLiveness {
@@ -152,7 +166,7 @@ export interface HostLiveness {
 }
 
 /** Every formatter asks for a host's liveness, some twice (its line and the summary): rowsSummary keeps it. */
-export function hostLiveness(host: HostResult): HostLiveness {
+export function hostLiveness(host: HostResult): RowsSummary {
   return rowsSummary(portRows(host));
 }
 
@@ -192,9 +206,8 @@ export function hostsUp(report: ScanReport): number {
   return up;
 }
 
-/** "2 IP addresses (1 host up) scanned in 0.08 seconds" */
-export function doneSummary(report: ScanReport): string {
-  const up = hostsUp(report);
+/** "2 IP addresses (1 host up) scanned in 0.08 seconds"; up: hostsUp(report), when known */
+export function doneSummary(report: ScanReport, up = hostsUp(report)): string {
   const addresses = plural(report.hosts.length, 'IP address', 'IP addresses');
   return `${addresses} (${plural(up, 'host')} up) scanned in ${elapsedSeconds(report.startTime, report.endTime)} seconds`;
 }

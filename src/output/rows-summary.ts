@@ -32,6 +32,11 @@ export class RowsSummary implements HostLiveness {
   get evidence(): PortResult | undefined {
     return this.firstAnswered < 0 ? undefined : this.rows.result(this.firstAnswered);
   }
+
+  /** evidence as the rows' reused row (PortRows.row): read it before the next row() of these rows */
+  evidenceRow(): PortResult | undefined {
+    return this.firstAnswered < 0 ? undefined : this.rows.row(this.firstAnswered);
+  }
 }
 
 const SUMMARY = memoSlot();
@@ -42,20 +47,53 @@ export function rowsSummary(rows: PortRows): RowsSummary {
 
 /** Ports per state ordinal of one scan type (every scan type when undefined), and their total. */
 export function stateCounts(summary: RowsSummary, scan?: ScanType): { counts: number[]; total: number } {
-  const counts = new Array<number>(PORT_STATES.length).fill(0);
+  const counts = PORT_STATES.map(() => 0);
   let total = 0;
-  summary.scans.forEach((s, k) => {
-    if (scan !== undefined && s !== scan) return;
+  for (let k = 0; k < summary.scans.length; k++) {
+    if (scan !== undefined && summary.scans[k] !== scan) continue;
     for (let state = 0; state < PORT_STATES.length; state++) {
       const count = summary.counts[k * PORT_STATES.length + state];
       counts[state] += count;
       total += count;
     }
-  });
+  }
   return { counts, total };
 }
 
 function summarize(rows: PortRows): RowsSummary {
+  return (rows.scanTypes && summarizeSlots(rows, rows.scanTypes)) ?? summarizeAny(rows);
+}
+
+/**
+ * summarize for rows whose scan types are known (a raw scan's slots), counted
+ * by slot without growing arrays; undefined unless every known type appears,
+ * first appearances in slot order (then scans is that list).
+ */
+function summarizeSlots(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
+  const counts = new Array<number>(known.length * PORT_STATES.length);
+  for (let i = 0; i < counts.length; i++) counts[i] = 0;
+  let appeared = 0;
+  let firstAnswered = -1;
+  let latencyMs: number | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const p = rows.row(i);
+    let slot = appeared > 0 && known[appeared - 1] === p.scan ? appeared - 1 : known.indexOf(p.scan);
+    if (slot >= appeared) {
+      if (slot !== appeared) return undefined;
+      appeared++;
+    } else if (slot < 0) return undefined;
+    counts[slot * PORT_STATES.length + STATE_INDEX[p.state]]++;
+    if (p.reason === 'no-response') continue;
+    if (firstAnswered < 0) firstAnswered = i;
+    const rtt = p.evidence?.rttMs;
+    if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
+  }
+  if (appeared !== known.length) return undefined;
+  return new RowsSummary(rows, known, counts, firstAnswered, latencyMs);
+}
+
+/** summarize for any rows: scan types by first appearance */
+function summarizeAny(rows: PortRows): RowsSummary {
   const scans: ScanType[] = [];
   const counts: number[] = [];
   let position = -1;
@@ -76,11 +114,5 @@ function summarize(rows: PortRows): RowsSummary {
     const rtt = p.evidence?.rttMs;
     if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
   }
-  // The hosts of a raw scan mostly have every scan type, in slot order: share that array.
-  const shared = rows.scanTypes !== undefined && sameList(scans, rows.scanTypes) ? rows.scanTypes : scans;
-  return new RowsSummary(rows, shared, counts, firstAnswered, latencyMs);
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  return new RowsSummary(rows, scans, counts, firstAnswered, latencyMs);
 }

@@ -28,17 +28,11 @@
 import type { HostResult, PortResult, ScanReport } from '../scan/types.js';
 import { NMAP_SCAN_NAMES } from '../scan/types.js';
 import type { Formatter, RenderOptions } from './types.js';
-import type { PortSection } from './port-view.js';
-import {
-  SCAN_LABELS,
-  doneSummary,
-  hostLiveness,
-  hostSections,
-  hostsUp,
-  portRanges,
-  reasonIp,
-  serviceOf,
-} from './port-view.js';
+import type { RowSection } from './port-view.js';
+import { SCAN_LABELS, doneSummary, hostLiveness, hostSections, portRanges, reasonIp } from './port-view.js';
+import { TextChunks, type TextSink } from './chunks.js';
+import { ListingCache } from './listing.js';
+import { portRows } from '../scan/port-rows.js';
 import { ctime, elapsedSeconds, epochSeconds } from './time.js';
 
 /** nmap's XML output version that this document follows */
@@ -47,11 +41,49 @@ export const XML_OUTPUT_VERSION = '1.05';
 export const xmlFormatter: Formatter = {
   name: 'xml',
   *render(report: ScanReport, opts: RenderOptions = {}): Iterable<string> {
-    yield prologue(report);
-    for (const host of report.hosts) yield hostElement(host, report, opts);
-    yield runstats(report);
+    const out = new TextChunks();
+    const text = new XmlText(opts);
+    const listings = new ListingCache();
+    out.add(prologue(report));
+    let up = 0;
+    for (const host of report.hosts) {
+      if (hostElement(out, host, report, text, listings)) up++;
+      yield* out.take();
+    }
+    out.add(runstats(report, up));
+    yield* out.end();
   },
 };
+
+/**
+ * The attribute text of one render: values from small closed sets (protocol,
+ * state, reason, service names) are escaped once per render, not once per port.
+ */
+class XmlText {
+  private readonly escaped = new Map<string, string>();
+  private readonly services = new Map<string, string>();
+
+  constructor(readonly opts: RenderOptions) {}
+
+  /** escapeAttribute of a value from a small set */
+  attribute(value: string): string {
+    let text = this.escaped.get(value);
+    if (text === undefined) this.escaped.set(value, (text = escapeAttribute(value)));
+    return text;
+  }
+
+  /** the port's <service> element; '' for a port without a known name (like nmap: ndiff then compares equal) */
+  service(p: PortResult): string {
+    const name = p.service ?? this.opts.serviceName?.(p.port, p.protocol);
+    if (name === undefined) return '';
+    let text = this.services.get(name);
+    if (text === undefined) {
+      text = element('service', { name, method: 'table', conf: 3 }, true);
+      this.services.set(name, text);
+    }
+    return text;
+  }
+}
 
 function prologue(report: ScanReport): string {
   const started = ctime(report.startTime);
@@ -87,67 +119,77 @@ function prologue(report: ScanReport): string {
   return lines.map((line) => `${line}\n`).join('');
 }
 
-function hostElement(host: HostResult, report: ScanReport, opts: RenderOptions): string {
+/** Adds the host's <host> element; returns whether the host is up. */
+function hostElement(
+  out: TextChunks,
+  host: HostResult,
+  report: ScanReport,
+  text: XmlText,
+  listings: ListingCache,
+): boolean {
   const live = hostLiveness(host);
-  const times = {
-    starttime: host.startTime === undefined ? undefined : epochSeconds(host.startTime),
-    endtime: host.endTime === undefined ? undefined : epochSeconds(host.endTime),
-  };
-  const status = live.evidence
-    ? { state: 'up', reason: live.evidence.reason, reason_ttl: live.evidence.reasonTtl }
-    : { state: 'unknown', reason: 'no-response', reason_ttl: 0 };
+  const timed = host.startTime !== undefined || host.endTime !== undefined;
+  const start = timed
+    ? element('host', {
+        starttime: host.startTime === undefined ? undefined : epochSeconds(host.startTime),
+        endtime: host.endTime === undefined ? undefined : epochSeconds(host.endTime),
+      })
+    : '<host>';
+  const evidence = live.evidenceRow();
+  const status = evidence
+    ? `<status state="up" reason="${text.attribute(evidence.reason)}" reason_ttl="${evidence.reasonTtl}"/>`
+    : '<status state="unknown" reason="no-response" reason_ttl="0"/>';
   const hostnames = host.hostname
-    ? `<hostnames>\n${element('hostname', { name: host.hostname, type: 'user' }, true)}\n</hostnames>`
+    ? `<hostnames>\n<hostname name="${escapeAttribute(host.hostname)}" type="user"/>\n</hostnames>`
     : '<hostnames>\n</hostnames>';
-  const sections = hostSections(host, report, opts);
-  const ports = sections.map((section) => {
-    const label = sections.length > 1 ? `${comment(SCAN_LABELS[section.scan])}\n` : '';
-    return label + portsElement(section, host, opts);
+  out.add(
+    `${start}${status}\n<address addr="${escapeAttribute(host.address)}" addrtype="ipv4"/>\n${hostnames}`,
+  );
+  listings.add(out, portRows(host), (sink) => {
+    const sections = hostSections(host, report, text.opts);
+    for (const section of sections) {
+      sink.add(sections.length > 1 ? `\n${comment(SCAN_LABELS[section.scan])}\n<ports>` : '\n<ports>');
+      portsElement(sink, section, host, text);
+    }
+    return true;
   });
-  return [
-    element('host', times) + element('status', status, true),
-    element('address', { addr: host.address, addrtype: 'ipv4' }, true),
-    hostnames,
-    ...ports,
-    '</host>\n',
-  ].join('\n');
+  out.add('\n</host>\n');
+  return live.up;
 }
 
-function portsElement(section: PortSection, host: HostResult, opts: RenderOptions): string {
-  const parts = ['<ports>'];
+/** The section's <ports> content and end tag (its start tag is added by hostElement). */
+function portsElement(out: TextSink, section: RowSection, host: HostResult, text: XmlText): void {
   for (const ignored of section.ignored) {
-    parts.push(element('extraports', { state: ignored.state, count: ignored.count }) + '\n');
+    out.add(element('extraports', { state: ignored.state, count: ignored.count }) + '\n');
     for (const r of ignored.reasons) {
       const reasons = { reason: r.reason, count: r.count, proto: 'tcp', ports: portRanges(r.ports) };
-      parts.push(element('extrareasons', reasons, true) + '\n');
+      out.add(element('extrareasons', reasons, true) + '\n');
     }
-    parts.push('</extraports>\n');
+    out.add('</extraports>\n');
   }
-  for (const p of section.shown) parts.push(portElement(p, host, opts) + '\n');
-  parts.push('</ports>');
-  return parts.join('');
+  const { rows } = section;
+  for (const i of section.shown) out.add(portElement(rows.row(i), host, text));
+  out.add('</ports>');
 }
 
-function portElement(p: PortResult, host: HostResult, opts: RenderOptions): string {
-  const state = { state: p.state, reason: p.reason, reason_ttl: p.reasonTtl, reason_ip: reasonIp(host, p) };
-  // Like nmap, no <service> for a port without a known name (ndiff then compares equal).
-  const name = p.service ?? opts.serviceName?.(p.port, p.protocol);
-  const service = name === undefined ? '' : element('service', { name, method: 'table', conf: 3 }, true);
+/** <port>...</port> and a newline */
+function portElement(p: PortResult, host: HostResult, text: XmlText): string {
+  const ip = reasonIp(host, p);
+  const reasonIpAttribute = ip === undefined ? '' : ` reason_ip="${escapeAttribute(ip)}"`;
   return (
-    element('port', { protocol: p.protocol, portid: p.port }) +
-    element('state', state, true) +
-    service +
-    '</port>'
+    `<port protocol="${text.attribute(p.protocol)}" portid="${p.port}">` +
+    `<state state="${text.attribute(p.state)}" reason="${text.attribute(p.reason)}" ` +
+    `reason_ttl="${p.reasonTtl}"${reasonIpAttribute}/>${text.service(p)}</port>\n`
   );
 }
 
-function runstats(report: ScanReport): string {
-  const up = hostsUp(report);
+/** up: the number of hosts up */
+function runstats(report: ScanReport, up: number): string {
   const ended = ctime(report.endTime);
   const finished = {
     time: epochSeconds(report.endTime),
     timestr: ended,
-    summary: `rawscan done at ${ended}; ${doneSummary(report)}`,
+    summary: `rawscan done at ${ended}; ${doneSummary(report, up)}`,
     elapsed: elapsedSeconds(report.startTime, report.endTime),
     exit: report.incomplete ? 'error' : 'success',
     errormsg: report.incomplete ? 'scan interrupted before every probe was answered or timed out' : undefined,
@@ -170,7 +212,11 @@ function element(name: string, attrs: Attributes, empty = false): string {
 /** Characters XML 1.0 cannot carry at all, even as references. */
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
+/** Any character that escapeAttribute changes. */
+const ESCAPED_IN_ATTRIBUTE = /[\u0000-\u001F\uFFFE\uFFFF&<>"']/;
+
 export function escapeAttribute(text: string): string {
+  if (!ESCAPED_IN_ATTRIBUTE.test(text)) return text;
   return text.replace(NOT_XML_CHAR, '\uFFFD').replace(/[&<>"'\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c]);
 }
 

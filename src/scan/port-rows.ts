@@ -10,8 +10,8 @@ import type { HostResult, PortResult, ScanType } from './types.js';
 /**
  * The ports of one host, in HostResult.ports order (port, then scan type).
  * row(i) may return the same object on every call, overwritten (its evidence
- * too): read what you need before the next call; result(i) is a PortResult of
- * its own, to keep.
+ * too): read what you need before the next call, and never change it;
+ * result(i) is a PortResult of its own, to keep.
  */
 export interface PortRows {
   readonly length: number;
@@ -40,11 +40,34 @@ export function memoSlot(): MemoSlot {
 }
 
 /**
- * compute(rows), computed once per rows. The analyses that every output of a
- * report asks for of each host (liveness, middlebox flags) use it: a slot of
- * the rows costs far less than a WeakMap of 65536 hosts.
+ * Rows shorter than this keep no values: a /16 scan's 65536 one-port hosts
+ * would otherwise keep 65536 values per analysis alive (and the garbage
+ * collector copying them) to save a few reads. Only the last value of each
+ * slot is kept for them: an output asks for a host's analyses host by host.
+ */
+const MEMO_MIN_ROWS = 64;
+
+/** per slot: the short rows of the last value kept for them, their length then, and the value */
+const lastRows: (PortRows | undefined)[] = [];
+const lastLength: number[] = [];
+const lastValue: unknown[] = [];
+
+/**
+ * compute(rows), computed once per rows (see MEMO_MIN_ROWS for short rows).
+ * The analyses that every output of a report asks for of each host
+ * (liveness, middlebox flags) use it: a slot of the rows costs far less than
+ * a WeakMap of hosts. compute must be pure: callers cannot tell a kept value
+ * from a new one.
  */
 export function memoized<T>(rows: PortRows, slot: MemoSlot, compute: (rows: PortRows) => T): T {
+  if (rows.length < MEMO_MIN_ROWS) {
+    if (lastRows[slot] !== rows || lastLength[slot] !== rows.length) {
+      lastValue[slot] = compute(rows);
+      lastRows[slot] = rows;
+      lastLength[slot] = rows.length;
+    }
+    return lastValue[slot] as T;
+  }
   const memo = rows.memo;
   let value = memo[slot] as T | undefined;
   if (value === undefined) memo[slot] = value = compute(rows);

@@ -48,6 +48,8 @@ class TrackedScan {
     reasonTtl: 0,
     evidence: undefined,
   };
+  /** the decided position that cursor holds, -1 for none */
+  private cursorAt = -1;
   private readonly evidence: PortEvidence = {
     responder: undefined,
     ttl: 0,
@@ -87,6 +89,9 @@ class TrackedScan {
    */
   row(position: number, base: number, target: number): PortResult {
     const { space, cursor } = this;
+    // An output reads a host's rows several times over (liveness, listing, ports): a one-port host's one row.
+    if (position === this.cursorAt) return cursor;
+    this.cursorAt = position;
     const index = this.covered === null ? position : this.covered[position];
     // Within one target, index - base < ports x kinds: small-integer arithmetic.
     const offset = (index - base) | 0;
@@ -120,8 +125,7 @@ class TrackedScan {
 }
 
 class TrackedRows implements PortRows {
-  readonly scanTypes: readonly ScanType[];
-  readonly memo: RowsMemo = [];
+  private slots: RowsMemo | undefined;
 
   constructor(
     private readonly scan: TrackedScan,
@@ -130,8 +134,15 @@ class TrackedRows implements PortRows {
     /** the target's first index */
     private readonly base: number,
     private readonly target: number,
-  ) {
-    this.scanTypes = scan.kinds;
+  ) {}
+
+  get scanTypes(): readonly ScanType[] {
+    return this.scan.kinds;
+  }
+
+  /** made on first use: only hosts of many ports keep analyses (memoized) */
+  get memo(): RowsMemo {
+    return (this.slots ??= []);
   }
 
   row(i: number): PortResult {

@@ -28,6 +28,13 @@ describe('writeOutput', () => {
     expect(readFileSync(path, 'utf8')).toBe('é ✓ 198.18.0.254\n');
   });
 
+  test('multi-byte characters across batches and chunks larger than a batch stay intact', async () => {
+    const path = join(dir, 'batches.txt');
+    const chunks = [...[...lines(20_000)].map((line) => `é ✓ 😀 ${line}`), 'ü'.repeat(1_000_000), '\n'];
+    await writeOutput(path, chunks);
+    expect(readFileSync(path, 'utf8')).toBe(chunks.join(''));
+  });
+
   test.each([
     ['a missing directory', join(dir, 'no/such/dir/out.xml')],
     ['a directory', dir],
@@ -40,13 +47,14 @@ describe('writeOutput', () => {
 
   test('"-" writes to stdout in batches', async () => {
     const written: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(((text: string, cb: (err?: Error) => void) => {
-      written.push(text);
+    vi.spyOn(process.stdout, 'write').mockImplementation(((bytes: Uint8Array, cb: (err?: Error) => void) => {
+      // The writer reuses its buffer once the write is done: read it now.
+      written.push(Buffer.from(bytes).toString('utf8'));
       cb();
       return true;
     }) as typeof process.stdout.write);
-    await writeOutput('-', lines(3000));
-    expect(written.join('')).toBe([...lines(3000)].join(''));
+    await writeOutput('-', lines(50_000));
+    expect(written.join('')).toBe([...lines(50_000)].join(''));
     expect(written.length).toBeGreaterThan(1);
     expect(written.length).toBeLessThan(10);
   });
