@@ -61,7 +61,16 @@ export function stateCounts(summary: RowsSummary, scan?: ScanType): { counts: nu
 }
 
 function summarize(rows: PortRows): RowsSummary {
-  return (rows.scanTypes && summarizeSlots(rows, rows.scanTypes)) ?? summarizeAny(rows);
+  const known = rows.scanTypes;
+  if (known && rows.tally) return fromTally(rows, known) ?? summarizeAny(rows);
+  return (known && summarizeSlots(rows, known)) ?? summarizeAny(rows);
+}
+
+/** summarizeSlots from the store's own count (PortRows.tally), with the same condition */
+function fromTally(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
+  const t = rows.tally!();
+  if (t.appearance.length !== known.length || t.appearance.some((slot, k) => slot !== k)) return undefined;
+  return new RowsSummary(rows, known, t.counts, t.firstAnswered, t.latencyMs);
 }
 
 /**

@@ -21,6 +21,23 @@ export interface PortRows {
   result(i: number): PortResult;
   /** what memoized() keeps for these rows */
   readonly memo: RowsMemo;
+  /**
+   * When scanTypes is known: the rows' states counted straight from the
+   * store, without reading them one by one (see SlotTally).
+   */
+  tally?(): SlotTally;
+}
+
+/** A host's rows counted by slot (index in PortRows.scanTypes) and state. */
+export interface SlotTally {
+  /** rows of slot k in state s (PORT_STATES ordinal) at k * PORT_STATES.length + s */
+  counts: number[];
+  /** slots that appear, in order of first appearance */
+  appearance: number[];
+  /** the first row with an answer, -1 when none */
+  firstAnswered: number;
+  /** smallest round-trip time of an answered row, ms (as its evidence reads) */
+  latencyMs: number | undefined;
 }
 
 /**

@@ -77,13 +77,16 @@ export class ProbeSpace {
 
 function uniquePorts(ports: number[]): Uint16Array {
   if (ports.length === 0) throw new UsageError('no ports to scan: give at least one port with -p');
+  const selected = new Uint8Array(65536);
+  let n = 0;
   for (const port of ports) {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`port ${port} is not an integer from 0 to 65535`);
     }
+    if (selected[port] === 0) n++;
+    selected[port] = 1;
   }
-  const sorted = Uint16Array.from(ports).sort();
-  let n = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i];
-  return sorted.slice(0, n);
+  const sorted = new Uint16Array(n);
+  for (let port = 0, k = 0; k < n; port++) if (selected[port] === 1) sorted[k++] = port;
+  return sorted;
 }

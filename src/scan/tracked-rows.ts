@@ -4,9 +4,9 @@
 // index without a row was silent: its slot's silent state, reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
-import { LazyPortsHost, type PortRows, type RowsMemo } from './port-rows.js';
+import { LazyPortsHost, type PortRows, type RowsMemo, type SlotTally } from './port-rows.js';
 import { silentResult, type Verdicts } from './tracker.js';
-import type { HostResult, PortEvidence, PortResult, ScanType } from './types.js';
+import { PORT_STATES, type HostResult, type PortEvidence, type PortResult, type ScanType } from './types.js';
 
 /**
  * The hosts of the report. covered: the decided indices in ascending order, or
@@ -111,6 +111,37 @@ class TrackedScan {
     return cursor;
   }
 
+  /** Counts the decided positions first .. first + length - 1 of the target at base (PortRows.tally). */
+  tally(first: number, length: number, base: number): SlotTally {
+    const { space, verdicts } = this;
+    const kinds = space.kinds.length;
+    const states = PORT_STATES.length;
+    const silent = space.silentStates.map((s) => PORT_STATES.indexOf(s));
+    const counts = new Array<number>(kinds * states).fill(0);
+    const appearance: number[] = [];
+    const seen = new Uint8Array(kinds);
+    let firstAnswered = -1;
+    let latencyMs: number | undefined;
+    for (let i = 0; i < length; i++) {
+      const index = this.covered === null ? first + i : this.covered[first + i];
+      const slot = ((index - base) | 0) % kinds;
+      if (seen[slot] === 0) {
+        seen[slot] = 1;
+        appearance.push(slot);
+      }
+      const row = this.rowOf(index) - 1;
+      if (row < 0) {
+        counts[slot * states + silent[slot]]++;
+        continue;
+      }
+      counts[slot * states + verdicts.stateOrdinal(row)]++;
+      if (firstAnswered < 0) firstAnswered = i;
+      const rtt = verdicts.rttOf(row);
+      if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
+    }
+    return { counts, appearance, firstAnswered, latencyMs };
+  }
+
   /** The result at a position of the decided list, an object of its own (see row) */
   result(position: number, base: number, target: number): PortResult {
     const { space } = this;
@@ -151,5 +182,9 @@ class TrackedRows implements PortRows {
 
   result(i: number): PortResult {
     return this.scan.result(this.first + i, this.base, this.target);
+  }
+
+  tally(): SlotTally {
+    return this.scan.tally(this.first, this.length, this.base);
   }
 }

@@ -109,6 +109,16 @@ export class Verdicts {
     evidence.responder = responder !== target ? ipToString(responder) : undefined;
   }
 
+  /** the PORT_STATES ordinal of a row's state */
+  stateOrdinal(row: number): number {
+    return this.bytes[row * BYTES + STATE];
+  }
+
+  /** a row's rtt as its evidence reads (rttMs): ms, rounded to the microsecond; undefined when unknown */
+  rttOf(row: number): number | undefined {
+    return this.roundedRtt(row);
+  }
+
   /** rtt of a row in ms, rounded to the microsecond; undefined when unknown */
   private roundedRtt(row: number): number | undefined {
     const rtt = this.rttMs[row];
