@@ -69,8 +69,7 @@ function summarize(rows: PortRows): RowsSummary {
 /** summarizeSlots from the store's own count (PortRows.tally), with the same condition */
 function fromTally(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
   const t = rows.tally!();
-  if (t.appearance.length !== known.length || t.appearance.some((slot, k) => slot !== k)) return undefined;
-  return new RowsSummary(rows, known, t.counts, t.firstAnswered, t.latencyMs);
+  return t && new RowsSummary(rows, known, t.counts, t.firstAnswered, t.latencyMs);
 }
 
 /**

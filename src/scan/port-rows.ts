@@ -23,17 +23,16 @@ export interface PortRows {
   readonly memo: RowsMemo;
   /**
    * When scanTypes is known: the rows' states counted straight from the
-   * store, without reading them one by one (see SlotTally).
+   * store, without reading them one by one; undefined unless every slot
+   * appears, first appearances in slot order.
    */
-  tally?(): SlotTally;
+  tally?(): SlotTally | undefined;
 }
 
 /** A host's rows counted by slot (index in PortRows.scanTypes) and state. */
 export interface SlotTally {
   /** rows of slot k in state s (PORT_STATES ordinal) at k * PORT_STATES.length + s */
   counts: number[];
-  /** slots that appear, in order of first appearance */
-  appearance: number[];
   /** the first row with an answer, -1 when none */
   firstAnswered: number;
   /** smallest round-trip time of an answered row, ms (as its evidence reads) */

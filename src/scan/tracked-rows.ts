@@ -63,6 +63,8 @@ class TrackedScan {
   };
 
   readonly kinds: readonly ScanType[];
+  /** PORT_STATES ordinal of each slot's silent state */
+  private readonly silentOrdinals: readonly number[];
 
   constructor(
     private readonly space: ProbeSpace,
@@ -71,6 +73,7 @@ class TrackedScan {
   ) {
     this.rowOf = verdicts.rowLookup(space.size);
     this.kinds = space.kinds;
+    this.silentOrdinals = space.silentStates.map((state) => PORT_STATES.indexOf(state));
   }
 
   /** A host of targetIndex whose results are the decided positions first .. first + length - 1. */
@@ -112,26 +115,24 @@ class TrackedScan {
   }
 
   /** Counts the decided positions first .. first + length - 1 of the target at base (PortRows.tally). */
-  tally(first: number, length: number, base: number): SlotTally {
-    const { space, verdicts } = this;
-    const kinds = space.kinds.length;
+  tally(first: number, length: number, base: number): SlotTally | undefined {
+    const { verdicts, silentOrdinals } = this;
+    const kinds = silentOrdinals.length;
     const states = PORT_STATES.length;
-    const silent = space.silentStates.map((s) => PORT_STATES.indexOf(s));
     const counts = new Array<number>(kinds * states).fill(0);
-    const appearance: number[] = [];
-    const seen = new Uint8Array(kinds);
+    let appeared = 0;
     let firstAnswered = -1;
     let latencyMs: number | undefined;
     for (let i = 0; i < length; i++) {
       const index = this.covered === null ? first + i : this.covered[first + i];
       const slot = ((index - base) | 0) % kinds;
-      if (seen[slot] === 0) {
-        seen[slot] = 1;
-        appearance.push(slot);
+      if (slot >= appeared) {
+        if (slot !== appeared) return undefined;
+        appeared++;
       }
       const row = this.rowOf(index) - 1;
       if (row < 0) {
-        counts[slot * states + silent[slot]]++;
+        counts[slot * states + silentOrdinals[slot]]++;
         continue;
       }
       counts[slot * states + verdicts.stateOrdinal(row)]++;
@@ -139,7 +140,7 @@ class TrackedScan {
       const rtt = verdicts.rttOf(row);
       if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
     }
-    return { counts, appearance, firstAnswered, latencyMs };
+    return appeared === kinds ? { counts, firstAnswered, latencyMs } : undefined;
   }
 
   /** The result at a position of the decided list, an object of its own (see row) */
@@ -184,7 +185,7 @@ class TrackedRows implements PortRows {
     return this.scan.result(this.first + i, this.base, this.target);
   }
 
-  tally(): SlotTally {
+  tally(): SlotTally | undefined {
     return this.scan.tally(this.first, this.length, this.base);
   }
 }
