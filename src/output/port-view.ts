@@ -3,8 +3,8 @@
 // <extraports>, whether a host answered, reason strings and port ranges.
 
 import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } from '../scan/types.js';
-import { PORT_STATES } from '../scan/types.js';
-import { arrayRows, portRows, type PortRows } from '../scan/port-rows.js';
+import { PORT_STATES, REASONS } from '../scan/types.js';
+import { arrayRows, portRows, unpackRow, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
 import { STATE_INDEX, rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
 import { elapsedSeconds } from './time.js';
@@ -135,17 +135,30 @@ function rowsSection(
     for (let i = 0; i < rows.length; i++) if (only === undefined || rows.row(i).scan === only) shown[k++] = i;
     return { scan, rows, shown, ignored, total };
   }
-  for (let i = 0; i < rows.length; i++) {
-    const p = rows.row(i);
-    if (only !== undefined && p.scan !== only) continue;
-    const reasons = reasonsOf[STATE_INDEX[p.state]];
+  const add = (i: number, state: number, reason: Reason, port: number) => {
+    const reasons = reasonsOf![state];
     if (reasons === undefined) {
       shown[k++] = i;
-      continue;
+      return;
     }
-    const list = reasons.get(p.reason);
-    if (list) list.push(p.port);
-    else reasons.set(p.reason, [p.port]);
+    const list = reasons.get(reason);
+    if (list) list.push(port);
+    else reasons.set(reason, [port]);
+  };
+  if (rows.packed && rows.scanTypes) {
+    // The store's packed rows: no row decoded for the ports that are only counted.
+    const kinds = rows.scanTypes;
+    for (let i = 0; i < rows.length; i++) {
+      const code = rows.packed(i);
+      if (only !== undefined && kinds[unpackRow.slot(code)] !== only) continue;
+      add(i, unpackRow.state(code), REASONS[unpackRow.reason(code)], unpackRow.port(code));
+    }
+  } else {
+    for (let i = 0; i < rows.length; i++) {
+      const p = rows.row(i);
+      if (only !== undefined && p.scan !== only) continue;
+      add(i, STATE_INDEX[p.state], p.reason, p.port);
+    }
   }
   for (const entry of ignored) {
     entry.reasons = [...reasonsOf[STATE_INDEX[entry.state]]!]

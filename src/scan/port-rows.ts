@@ -27,6 +27,25 @@ export interface PortRows {
    * appears, first appearances in slot order.
    */
   tally?(): SlotTally | undefined;
+  /**
+   * When scanTypes is known: row i packed without decoding the rest of it,
+   * port | slot << 16 | state << 20 | reason << 24 (slot: index in scanTypes;
+   * state, reason: PORT_STATES and REASONS ordinals). See unpackRow.
+   */
+  packed?(i: number): number;
+}
+
+/** The fields of PortRows.packed. */
+export const unpackRow = {
+  port: (code: number) => code & 0xffff,
+  slot: (code: number) => (code >>> 16) & 0xf,
+  state: (code: number) => (code >>> 20) & 0xf,
+  reason: (code: number) => code >>> 24,
+};
+
+/** PortRows.packed of these fields. */
+export function packRow(port: number, slot: number, state: number, reason: number): number {
+  return (port | (slot << 16) | (state << 20) | (reason << 24)) >>> 0;
 }
 
 /** A host's rows counted by slot (index in PortRows.scanTypes) and state. */

@@ -4,9 +4,18 @@
 // index without a row was silent: its slot's silent state, reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
-import { LazyPortsHost, type PortRows, type RowsMemo, type SlotTally } from './port-rows.js';
+import { LazyPortsHost, packRow, type PortRows, type RowsMemo, type SlotTally } from './port-rows.js';
 import { silentResult, type Verdicts } from './tracker.js';
-import { PORT_STATES, type HostResult, type PortEvidence, type PortResult, type ScanType } from './types.js';
+import {
+  PORT_STATES,
+  REASONS,
+  type HostResult,
+  type PortEvidence,
+  type PortResult,
+  type ScanType,
+} from './types.js';
+
+const NO_RESPONSE = REASONS.indexOf('no-response');
 
 /**
  * The hosts of the report. covered: the decided indices in ascending order, or
@@ -143,6 +152,20 @@ class TrackedScan {
     return appeared === kinds ? { counts, firstAnswered, latencyMs } : undefined;
   }
 
+  /** PortRows.packed of a position of the decided list; base is the target's first index */
+  packed(position: number, base: number): number {
+    const { space, verdicts } = this;
+    const index = this.covered === null ? position : this.covered[position];
+    const offset = (index - base) | 0;
+    const kinds = this.silentOrdinals.length;
+    const slot = offset % kinds;
+    const port = space.ports[(offset - slot) / kinds];
+    const row = this.rowOf(index) - 1;
+    return row < 0
+      ? packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE)
+      : packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row));
+  }
+
   /** The result at a position of the decided list, an object of its own (see row) */
   result(position: number, base: number, target: number): PortResult {
     const { space } = this;
@@ -187,5 +210,9 @@ class TrackedRows implements PortRows {
 
   tally(): SlotTally | undefined {
     return this.scan.tally(this.first, this.length, this.base);
+  }
+
+  packed(i: number): number {
+    return this.scan.packed(this.first + i, this.base);
   }
 }

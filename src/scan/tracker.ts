@@ -109,6 +109,11 @@ export class Verdicts {
     evidence.responder = responder !== target ? ipToString(responder) : undefined;
   }
 
+  /** the REASONS ordinal of a row's reason */
+  reasonOrdinal(row: number): number {
+    return this.bytes[row * BYTES + REASON];
+  }
+
   /** the PORT_STATES ordinal of a row's state */
   stateOrdinal(row: number): number {
     return this.bytes[row * BYTES + STATE];
