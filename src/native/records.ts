@@ -94,7 +94,8 @@ export function decodeBatch(batch: Uint8Array, visit: RecordVisitor): void {
   }
 }
 
-function emptyReply(): ReplyRecord {
+/** A reply record to decode into (decodeBatch) or fill in (fake engines). */
+export function emptyReply(): ReplyRecord {
   return {
     state: 'open',
     reason: 'syn-ack',

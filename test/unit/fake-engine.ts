@@ -5,7 +5,7 @@
 // with the real encoder and delivered in batches from a timer, never inside
 // enqueue(), as the addon's thread-safe function does.
 import type { NativeEngine } from '../../src/native/types.js';
-import { RECORD_SIZE, RecordType, encodeReply, encodeSent } from '../../src/native/records.js';
+import { RECORD_SIZE, RecordType, emptyReply, encodeReply, encodeSent } from '../../src/native/records.js';
 import type { PortState, ProbeKind, Reason, ReplyRecord } from '../../src/scan/types.js';
 
 /** What the simulated network does with a probe to (address, port). */
@@ -122,22 +122,7 @@ export class FakeEngine implements NativeEngine {
   private word1: number[] = [];
   private answersHead = 0;
   private delivered = 0;
-  private readonly scratch: ReplyRecord = {
-    state: 'open',
-    reason: 'syn-ack',
-    kind: 'syn',
-    target: 0,
-    port: 0,
-    tryNo: 0,
-    ttl: 64,
-    responder: 0,
-    window: 0,
-    ipId: 0,
-    tcpFlags: 0,
-    icmpType: 0,
-    icmpCode: 0,
-    time: 0,
-  };
+  private readonly scratch: ReplyRecord = { ...emptyReply(), ttl: 64 };
 
   constructor(readonly net: FakeNetwork) {
     this.random = mulberry32(net.seed ?? 1);

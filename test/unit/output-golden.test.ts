@@ -16,13 +16,12 @@ import { Verdicts } from '../../src/scan/tracker.js';
 import type { HostResult, ProbeKind, ScanReport } from '../../src/scan/types.js';
 import { emptyStats } from '../../src/scan/types.js';
 import { mulberry32 } from './fake-engine.js';
+import { recordRandomVerdicts } from '../fixtures/reports/random-verdicts.js';
 import { T0 } from '../fixtures/reports/build.js';
 import { firewallAudit } from '../fixtures/reports/firewall-audit.js';
 import { multiType } from '../fixtures/reports/multi-type.js';
 
 process.env.TZ = 'UTC';
-
-const ROUTER = 0xc612fe01; // 198.18.254.1
 
 interface Shape {
   kinds: ProbeKind[];
@@ -57,37 +56,14 @@ function trackedReport(shape: Shape, seed: number): ScanReport {
   const ports = Array.from({ length: shape.ports }, () => 1 + Math.floor(random() * 200));
   const space = new ProbeSpace({ targets, ports, scanTypes: kinds });
   const verdicts = new Verdicts();
-  const covered: number[] = [];
-  for (let index = 0; index < space.size; index++) {
-    if (shape.interrupted && random() < 0.2) continue;
-    covered.push(index);
-    const x = random();
-    if (x < 0.25) continue; // silent
-    space.decode(index);
-    const target = addresses[space.targetIndex];
-    const icmp = x > 0.85;
-    const open = x < 0.45;
-    verdicts.record(
-      index,
-      {
-        state: icmp ? 'filtered' : open ? 'open' : 'closed',
-        reason: icmp ? 'admin-prohibited' : open ? 'syn-ack' : 'reset',
-        kind: kinds[space.slot],
-        target,
-        port: space.ports[space.portIndex],
-        tryNo: random() < 0.1 ? 1 : 0,
-        ttl: random() < shape.forged ? 200 : 64,
-        responder: icmp && random() < 0.5 ? ROUTER : target,
-        window: open ? 64240 : random() < 0.1 ? 512 : 0,
-        ipId: Math.floor(random() * 65536),
-        tcpFlags: icmp ? 0 : open ? 0x12 : 0x14,
-        icmpType: icmp ? 3 : 0,
-        icmpCode: icmp ? 13 : 0,
-        time: 0,
-      },
-      random() < 0.2 ? NaN : random() * 2,
-    );
-  }
+  const covered = recordRandomVerdicts(random, space, addresses, verdicts, {
+    undecided: shape.interrupted ? 0.2 : 0,
+    silent: 0.25,
+    open: 0.45,
+    icmp: 0.85,
+    forged: shape.forged,
+    oddWindows: true,
+  });
   return {
     scanner: 'rawscan',
     version: '0.1.0',

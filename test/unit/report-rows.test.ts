@@ -14,9 +14,8 @@ import { Verdicts } from '../../src/scan/tracker.js';
 import type { HostResult, PortEvidence, ProbeKind, ScanReport } from '../../src/scan/types.js';
 import { emptyStats } from '../../src/scan/types.js';
 import { mulberry32 } from './fake-engine.js';
+import { recordRandomVerdicts } from '../fixtures/reports/random-verdicts.js';
 import { T0, port } from '../fixtures/reports/build.js';
-
-const ROUTER = 0xc612fe01; // 198.18.254.1
 
 /** A random finished (or, with some indices left out, interrupted) raw scan. */
 function randomReport(seed: number): ScanReport {
@@ -31,38 +30,15 @@ function randomReport(seed: number): ScanReport {
   const ports = Array.from({ length: 40 + (seed % 50) }, () => 1 + Math.floor(random() * 3000));
   const space = new ProbeSpace({ targets, ports, scanTypes: kinds });
   const verdicts = new Verdicts();
-  const covered: number[] = [];
   const interrupted = seed % 2 === 1;
-  for (let index = 0; index < space.size; index++) {
-    if (interrupted && random() < 0.3) continue;
-    covered.push(index);
-    const x = random();
-    if (x < 0.2) continue; // silent
-    space.decode(index);
-    const target = addresses[space.targetIndex];
-    const icmp = x > 0.9;
-    const open = x < 0.4;
-    verdicts.record(
-      index,
-      {
-        state: icmp ? 'filtered' : open ? 'open' : 'closed',
-        reason: icmp ? 'admin-prohibited' : open ? 'syn-ack' : 'reset',
-        kind: kinds[space.slot],
-        target,
-        port: space.ports[space.portIndex],
-        tryNo: random() < 0.1 ? 1 : 0,
-        ttl: random() < 0.05 ? 200 : 64, // some forged: middlebox flags
-        responder: icmp && random() < 0.5 ? ROUTER : target,
-        window: open ? 64240 : 0,
-        ipId: Math.floor(random() * 65536),
-        tcpFlags: icmp ? 0 : open ? 0x12 : 0x14,
-        icmpType: icmp ? 3 : 0,
-        icmpCode: icmp ? 13 : 0,
-        time: 0,
-      },
-      random() < 0.2 ? NaN : random() * 2,
-    );
-  }
+  const covered = recordRandomVerdicts(random, space, addresses, verdicts, {
+    undecided: interrupted ? 0.3 : 0,
+    silent: 0.2,
+    open: 0.4,
+    icmp: 0.9,
+    forged: 0.05,
+    oddWindows: false,
+  });
   return {
     scanner: 'rawscan',
     version: '0.1.0',
