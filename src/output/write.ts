@@ -34,9 +34,7 @@ export async function writeOutput(
   const file = openedEarly.get(path) ?? (await openOutputFile(path, what));
   openedEarly.delete(path);
   try {
-    await writeBatches(chunks, async (bytes) => {
-      await file.write(bytes);
-    });
+    await writeBatches(chunks, (bytes) => writeAll(file, bytes));
   } catch (err) {
     throw fileError(err, path, what);
   } finally {
@@ -99,6 +97,18 @@ export async function openOutputFile(path: string, what = 'output'): Promise<Fil
       );
     }
     throw fileError(err, path, what);
+  }
+}
+
+/**
+ * Writes every byte: write(2) may take only part of a buffer (a disk that
+ * fills up takes what fits, and only the next write fails with ENOSPC).
+ */
+async function writeAll(file: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no byte written'), { code: 'EIO' });
+    done += bytesWritten;
   }
 }
 
