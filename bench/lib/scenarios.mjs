@@ -36,6 +36,12 @@ export const OPEN_PORT = Math.min(
 const fullSyn = ['-sS', '-n', '-Pn', '-p-', TARGET];
 const fullFin = ['-sF', '-n', '-Pn', '-p-', TARGET];
 const fastNmap = ['-T5', '--min-rate', '100000'];
+const ONE_HOST_ALL_PORTS = { addresses: [TARGET], ports: ALL_PORTS };
+/** rawscan and nmap -T4 on the same arguments */
+const rawscanAndNmap = (args) => [
+  ['rawscan', 'rawscan', args],
+  ['nmap -T4', 'nmap', ['-T4', ...args]],
+];
 
 /**
  * Scenarios. tools: [label, kind, args] with kind rawscan | nmap | ceiling;
@@ -48,13 +54,8 @@ export const SCENARIOS = [
     title: '1 host x 65535 ports, SYN',
     lab: 'plain',
     scan: 'syn',
-    addresses: [TARGET],
-    ports: ALL_PORTS,
-    tools: [
-      ['rawscan', 'rawscan', fullSyn],
-      ['nmap -T4', 'nmap', ['-T4', ...fullSyn]],
-      ['raw-send ceiling', 'ceiling', [TARGET, 65535, 65535, 1, 1]],
-    ],
+    ...ONE_HOST_ALL_PORTS,
+    tools: [...rawscanAndNmap(fullSyn), ['raw-send ceiling', 'ceiling', [TARGET, 65535, 65535, 1, 1]]],
     goal: (r) => {
       const ratio = r['nmap -T4'] ? r['nmap -T4'].wallMs / r.rawscan.wallMs : NaN;
       return {
@@ -87,12 +88,8 @@ export const SCENARIOS = [
     title: '1 host x 65535 ports, SYN, 5% loss each way',
     lab: 'loss',
     scan: 'syn',
-    addresses: [TARGET],
-    ports: ALL_PORTS,
-    tools: [
-      ['rawscan', 'rawscan', fullSyn],
-      ['nmap -T4', 'nmap', ['-T4', ...fullSyn]],
-    ],
+    ...ONE_HOST_ALL_PORTS,
+    tools: rawscanAndNmap(fullSyn),
     goal: (r) => ({ met: r.rawscan.wallMs <= 3000, text: '<= 3 s' }),
   },
   {
@@ -100,14 +97,10 @@ export const SCENARIOS = [
     title: "1 host x 65535 ports, FIN, target's default ICMP rate limit",
     lab: 'icmpLimit',
     scan: 'fin',
-    addresses: [TARGET],
-    ports: ALL_PORTS,
+    ...ONE_HOST_ALL_PORTS,
     runs: 1,
     timeoutMs: 400_000,
-    tools: [
-      ['rawscan', 'rawscan', fullFin],
-      ['nmap -T4', 'nmap', ['-T4', ...fullFin]],
-    ],
+    tools: rawscanAndNmap(fullFin),
     goal: (r, ctx) => ({
       met: r.rawscan.wallMs <= 1.3 * ctx.rateLimitMs,
       text: `within 1.3x of the rate-limit-imposed ${(ctx.rateLimitMs / 1000).toFixed(0)} s (${fmtRatio(
@@ -120,12 +113,8 @@ export const SCENARIOS = [
     title: '1 host x 65535 ports, FIN, no ICMP rate limit',
     lab: 'plain',
     scan: 'fin',
-    addresses: [TARGET],
-    ports: ALL_PORTS,
-    tools: [
-      ['rawscan', 'rawscan', fullFin],
-      ['nmap -T4', 'nmap', ['-T4', ...fullFin]],
-    ],
+    ...ONE_HOST_ALL_PORTS,
+    tools: rawscanAndNmap(fullFin),
     goal: (r) => ({ met: r.rawscan.wallMs <= 1500, text: '<= 1.5 s' }),
   },
   {

@@ -9,20 +9,8 @@
 #include "probe/tcp_probe.h"
 
 namespace rawscan {
-namespace {
 
-constexpr uint8_t kFlags = tcpflag::FIN;
-
-}  // namespace
-
-const ProbeModule kFinModule = {ProbeKind::Fin,
-                                "fin",
-                                kFlags,
-                                prepare_with_flags<kFlags>,
-                                make_tcp_probe,
-                                validate_with_flags<kFlags>,
-                                classify_rst_closed,
-                                classify_icmp_filtered,
-                                PortState::OpenFiltered};
+const ProbeModule kFinModule =
+    rst_closed_module<tcpflag::FIN>(ProbeKind::Fin, "fin", PortState::OpenFiltered);
 
 }  // namespace rawscan

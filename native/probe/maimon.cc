@@ -8,20 +8,8 @@
 #include "probe/tcp_probe.h"
 
 namespace rawscan {
-namespace {
 
-constexpr uint8_t kFlags = tcpflag::FIN | tcpflag::ACK;
-
-}  // namespace
-
-const ProbeModule kMaimonModule = {ProbeKind::Maimon,
-                                   "maimon",
-                                   kFlags,
-                                   prepare_with_flags<kFlags>,
-                                   make_tcp_probe,
-                                   validate_with_flags<kFlags>,
-                                   classify_rst_closed,
-                                   classify_icmp_filtered,
-                                   PortState::OpenFiltered};
+const ProbeModule kMaimonModule =
+    rst_closed_module<tcpflag::FIN | tcpflag::ACK>(ProbeKind::Maimon, "maimon", PortState::OpenFiltered);
 
 }  // namespace rawscan

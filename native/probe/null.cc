@@ -9,20 +9,7 @@
 #include "probe/tcp_probe.h"
 
 namespace rawscan {
-namespace {
 
-constexpr uint8_t kFlags = 0;
-
-}  // namespace
-
-const ProbeModule kNullModule = {ProbeKind::Null,
-                                 "null",
-                                 kFlags,
-                                 prepare_with_flags<kFlags>,
-                                 make_tcp_probe,
-                                 validate_with_flags<kFlags>,
-                                 classify_rst_closed,
-                                 classify_icmp_filtered,
-                                 PortState::OpenFiltered};
+const ProbeModule kNullModule = rst_closed_module<0>(ProbeKind::Null, "null", PortState::OpenFiltered);
 
 }  // namespace rawscan

@@ -10,20 +10,7 @@
 #include "probe/tcp_probe.h"
 
 namespace rawscan {
-namespace {
 
-constexpr uint8_t kFlags = tcpflag::SYN;
-
-}  // namespace
-
-const ProbeModule kSynModule = {ProbeKind::Syn,
-                                "syn",
-                                kFlags,
-                                prepare_with_flags<kFlags>,
-                                make_tcp_probe,
-                                validate_with_flags<kFlags>,
-                                classify_rst_closed,
-                                classify_icmp_filtered,
-                                PortState::Filtered};
+const ProbeModule kSynModule = rst_closed_module<tcpflag::SYN>(ProbeKind::Syn, "syn", PortState::Filtered);
 
 }  // namespace rawscan

@@ -61,6 +61,22 @@ bool validate_with_flags(const ParsedReply& r, uint32_t cookie, const ProbeParam
 // The reading of SYN, FIN, NULL, Xmas and Maimon probes.
 Classification classify_rst_closed(const ParsedReply& r, const ProbeParams& p);
 
+// The module of a kind whose probes carry the fixed `Flags` and whose replies
+// read as classify_rst_closed and classify_icmp_filtered say (SYN, FIN, NULL,
+// Xmas, Maimon): only the kind, its name and what silence means differ.
+template <uint8_t Flags>
+constexpr ProbeModule rst_closed_module(ProbeKind kind, const char* name, PortState silent) {
+  return {kind,
+          name,
+          Flags,
+          prepare_with_flags<Flags>,
+          make_tcp_probe,
+          validate_with_flags<Flags>,
+          classify_rst_closed,
+          classify_icmp_filtered,
+          silent};
+}
+
 // The modules, one per file; probe_module() indexes them by ProbeKind.
 extern const ProbeModule kSynModule, kFinModule, kNullModule, kXmasModule, kAckModule, kWindowModule,
     kMaimonModule, kCustomModule;

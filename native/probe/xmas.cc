@@ -9,20 +9,8 @@
 #include "probe/tcp_probe.h"
 
 namespace rawscan {
-namespace {
 
-constexpr uint8_t kFlags = tcpflag::FIN | tcpflag::PSH | tcpflag::URG;
-
-}  // namespace
-
-const ProbeModule kXmasModule = {ProbeKind::Xmas,
-                                 "xmas",
-                                 kFlags,
-                                 prepare_with_flags<kFlags>,
-                                 make_tcp_probe,
-                                 validate_with_flags<kFlags>,
-                                 classify_rst_closed,
-                                 classify_icmp_filtered,
-                                 PortState::OpenFiltered};
+const ProbeModule kXmasModule = rst_closed_module<tcpflag::FIN | tcpflag::PSH | tcpflag::URG>(
+    ProbeKind::Xmas, "xmas", PortState::OpenFiltered);
 
 }  // namespace rawscan

@@ -13,6 +13,7 @@
 // is about these two probes only: a filter that resets in the host's name
 // (`reject with tcp reset`) answers both and looks like no filter; the middlebox
 // flags (middlebox.ts) are what can tell it from the host.
+import { portRanges } from '../output/port-view.js';
 import { portRows, type PortRows } from '../scan/port-rows.js';
 import type { HostResult, PortState } from '../scan/types.js';
 
@@ -72,7 +73,7 @@ export function filterRanges(labels: ReadonlyMap<number, FilterLabel>): FilterRa
     const ports = [...labels].filter(([, l]) => l === label).map(([port]) => port);
     if (ports.length === 0) continue;
     ports.sort((a, b) => a - b);
-    ranges.push({ label, ports: rangeList(ports), count: ports.length });
+    ranges.push({ label, ports: portRanges(ports), count: ports.length });
   }
   return ranges;
 }
@@ -81,16 +82,4 @@ export function filterRanges(labels: ReadonlyMap<number, FilterLabel>): FilterRa
 export function hostFilterRanges(host: HostResult): FilterRange[] {
   if (!hasAckResult(portRows(host))) return [];
   return filterRanges(portFilterLabels(host));
-}
-
-/** ascending ports → "1-3,5" */
-function rangeList(ports: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < ports.length;) {
-    let j = i;
-    while (j + 1 < ports.length && ports[j + 1] === ports[j] + 1) j++;
-    parts.push(j === i ? `${ports[i]}` : `${ports[i]}-${ports[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
 }

@@ -11,7 +11,8 @@ import { dropForScan, planDropForProcess, type DropPlan } from './drop-privilege
 import { UsageError } from './errors.js';
 import { canUseRawSockets } from './privilege.js';
 import { ringBytesPerEngine } from './raw-scan.js';
-import { parseTiming, USER_OPTION } from './scan-options.js';
+import { USER_OPTION } from './scan-options.js';
+import { parseTiming } from './timing-options.js';
 import { DISCOVERY_PORTS, firewalk, type FirewalkOptions } from '../audit/firewalk.js';
 import { openEngineProber } from '../audit/firewalk-prober.js';
 import { renderFirewalkJson, renderFirewalkText } from '../audit/firewalk-render.js';

@@ -6,6 +6,7 @@ import { DEFAULT_USER } from './privilege.js';
 import type { ScanType } from '../scan/types.js';
 import { parseShard, type Shard } from '../scan/permutation.js';
 import { parseDuration } from './progress.js';
+import { parseTiming, timingOverrides, type TimingOverrides } from './timing-options.js';
 import { resolveTiming } from '../scan/timing.js';
 
 export const SCAN_CHOICES = ['syn', 'fin', 'null', 'xmas', 'ack', 'window', 'maimon', 'connect'] as const;
@@ -16,8 +17,6 @@ export const MAX_SHARDS = 2 ** 16;
 /** Highest --min-rate/--max-rate without --unsafe-rate, probes per second; and with it. */
 export const MAX_SAFE_RATE = 1_000_000;
 export const MAX_RATE = 100_000_000;
-
-const TIMING_NAMES = ['paranoid', 'sneaky', 'polite', 'normal', 'aggressive', 'insane'] as const;
 
 /** --user, as the scan, audit and firewalk commands define it (src/cli/drop-privileges.ts) */
 export const USER_OPTION = {
@@ -277,14 +276,6 @@ function checkInt(name: string, v: number | undefined, lo: number, hi: number, f
   }
 }
 
-export function parseTiming(spec: string | undefined): number {
-  if (spec === undefined) return 3;
-  if (/^[0-5]$/.test(spec)) return Number(spec);
-  const i = (TIMING_NAMES as readonly string[]).indexOf(spec.toLowerCase());
-  if (i >= 0) return i;
-  throw new UsageError(`timing template "${spec}" is unknown: use -T0 to -T5 or ${TIMING_NAMES.join(', ')}`);
-}
-
 const FLAG_BITS: Record<string, number> = {
   FIN: 1,
   SYN: 2,
@@ -315,30 +306,6 @@ export function parseScanFlags(spec: string): number {
     rest = rest.slice(name.length);
   }
   return bits;
-}
-
-/** The nmap timing options that override a -T template (src/scan/timing.ts TimingOptions). */
-export interface TimingOverrides {
-  minRttMs?: number;
-  maxRttMs?: number;
-  initialRttMs?: number;
-  scanDelayMs?: number;
-  maxParallelism?: number;
-}
-
-function timingOverrides(a: RawScanArgs): TimingOverrides {
-  const duration = (option: keyof RawScanArgs) => {
-    const text = a[option];
-    if (Array.isArray(text)) throw new UsageError(`--${option} is given more than once: give it once`);
-    return text === undefined ? undefined : parseDuration(String(text), `--${option}`);
-  };
-  return {
-    minRttMs: duration('min-rtt-timeout'),
-    maxRttMs: duration('max-rtt-timeout'),
-    initialRttMs: duration('initial-rtt-timeout'),
-    scanDelayMs: duration('scan-delay'),
-    maxParallelism: a['max-parallelism'],
-  };
 }
 
 export function validateScanArgs(a: RawScanArgs, privileged: boolean): ScanSettings {

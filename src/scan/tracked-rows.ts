@@ -95,6 +95,23 @@ class TrackedScan {
     return host;
   }
 
+  // The last position located (see locate).
+  private slotAt = 0;
+  private portAt = 0;
+  /** its Verdicts row, -1 when it was silent */
+  private rowAt = -1;
+
+  /** Sets slotAt, portAt and rowAt from a position of the decided list; base is its target's first index. */
+  private locate(position: number, base: number): void {
+    const index = this.covered === null ? position : this.covered[position];
+    // Within one target, index - base < ports x kinds: small-integer arithmetic.
+    const offset = (index - base) | 0;
+    const kinds = this.kinds.length;
+    this.slotAt = offset % kinds;
+    this.portAt = this.space.ports[(offset - this.slotAt) / kinds];
+    this.rowAt = this.rowOf(index) - 1;
+  }
+
   /**
    * The result at a position of the decided list, as the reused cursor; base
    * is the first index of the target, whose address is target.
@@ -104,18 +121,13 @@ class TrackedScan {
     // An output reads a host's rows several times over (liveness, listing, ports): a one-port host's one row.
     if (position === this.cursorAt) return cursor;
     this.cursorAt = position;
-    const index = this.covered === null ? position : this.covered[position];
-    // Within one target, index - base < ports x kinds: small-integer arithmetic.
-    const offset = (index - base) | 0;
-    const kinds = space.kinds.length;
-    const slot = offset % kinds;
-    cursor.port = space.ports[(offset - slot) / kinds];
-    cursor.scan = space.kinds[slot];
-    const row = this.rowOf(index) - 1;
-    if (row >= 0) {
-      this.verdicts.readInto(row, target, cursor, this.evidence);
+    this.locate(position, base);
+    cursor.port = this.portAt;
+    cursor.scan = space.kinds[this.slotAt];
+    if (this.rowAt >= 0) {
+      this.verdicts.readInto(this.rowAt, target, cursor, this.evidence);
     } else {
-      cursor.state = space.silentStates[slot];
+      cursor.state = space.silentStates[this.slotAt];
       cursor.reason = 'no-response';
       cursor.reasonTtl = 0;
       cursor.evidence = undefined;
@@ -133,13 +145,13 @@ class TrackedScan {
     let firstAnswered = -1;
     let latencyMs: number | undefined;
     for (let i = 0; i < length; i++) {
-      const index = this.covered === null ? first + i : this.covered[first + i];
-      const slot = ((index - base) | 0) % kinds;
+      this.locate(first + i, base);
+      const slot = this.slotAt;
       if (slot >= appeared) {
         if (slot !== appeared) return undefined;
         appeared++;
       }
-      const row = this.rowOf(index) - 1;
+      const row = this.rowAt;
       if (row < 0) {
         counts[slot * states + silentOrdinals[slot]]++;
         continue;
@@ -154,13 +166,9 @@ class TrackedScan {
 
   /** PortRows.packed of a position of the decided list; base is the target's first index */
   packed(position: number, base: number): number {
-    const { space, verdicts } = this;
-    const index = this.covered === null ? position : this.covered[position];
-    const offset = (index - base) | 0;
-    const kinds = this.silentOrdinals.length;
-    const slot = offset % kinds;
-    const port = space.ports[(offset - slot) / kinds];
-    const row = this.rowOf(index) - 1;
+    const { verdicts } = this;
+    this.locate(position, base);
+    const { slotAt: slot, portAt: port, rowAt: row } = this;
     return row < 0
       ? packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE)
       : packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row));
@@ -169,12 +177,8 @@ class TrackedScan {
   /** The result at a position of the decided list, an object of its own (see row) */
   result(position: number, base: number, target: number): PortResult {
     const { space } = this;
-    const index = this.covered === null ? position : this.covered[position];
-    const offset = (index - base) | 0;
-    const kinds = space.kinds.length;
-    const slot = offset % kinds;
-    const port = space.ports[(offset - slot) / kinds];
-    const row = this.rowOf(index) - 1;
+    this.locate(position, base);
+    const { slotAt: slot, portAt: port, rowAt: row } = this;
     return row >= 0 ? this.verdicts.result(row, space, target, port, slot) : silentResult(space, port, slot);
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rewriteNmapArgv } from '../../src/cli/nmap-argv.js';
-import { parseScanFlags, parseTiming, validateScanArgs } from '../../src/cli/scan-options.js';
+import { parseScanFlags, validateScanArgs } from '../../src/cli/scan-options.js';
+import { parseTiming } from '../../src/cli/timing-options.js';
 import { UsageError } from '../../src/cli/errors.js';
 
 describe('rewriteNmapArgv', () => {
