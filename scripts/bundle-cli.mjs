@@ -3,12 +3,15 @@
 //   dist/cli/main.cjs        src/cli/main.ts and everything it imports
 //                            (yargs, yaml, the subcommands loaded on demand) as
 //                            one CommonJS script, with its source map
-//   dist/cli/main.js         scripts/cli-loader.mjs, which runs main.cjs from...
+//   dist/cli/rawscan.cjs     the `bin`: scripts/cli-loader.cjs, which runs
+//                            main.cjs from...
 //   dist/cli/main.cjs.cache  ...V8's code cache, written by a training run
+//   dist/cli/main.js         an ES module that runs rawscan.cjs, so that
+//                            `node dist/cli/main.js ...` keeps working
 // The rest of dist/ stays tsc's: the lab, tests and benchmarks import it, and
 // dist/lab/listener.js runs on its own.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -59,20 +62,22 @@ await build({
 // The loader compiles the bundle inside a function, where a #! line is a syntax
 // error; an empty line in its place keeps the source map's line numbers.
 writeFileSync(BUNDLE, readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, ''));
-copyFileSync(join(ROOT, 'scripts/cli-loader.mjs'), join(CLI, 'main.js'));
+const LOADER = join(CLI, 'rawscan.cjs');
+copyFileSync(join(ROOT, 'scripts/cli-loader.cjs'), LOADER);
+chmodSync(LOADER, 0o755);
+writeFileSync(
+  join(CLI, 'main.js'),
+  "#!/usr/bin/env node\n// The CLI (built by scripts/bundle-cli.mjs): rawscan.cjs, the bin, does the work.\nimport './rawscan.cjs';\n",
+);
 rmSync(join(CLI, 'main.js.map'), { force: true });
 // The training run: a SYN scan command line that the safety check refuses
 // (0.0.0.0 is never scanned), so that it parses the options, ports and targets
 // the way a scan does and sends nothing; without root it stops earlier, at the
 // privilege check. Its exit status is that refusal's.
-const training = spawnSync(
-  process.execPath,
-  [join(CLI, 'main.js'), '-sS', '-n', '-Pn', '-p', '80', '0.0.0.0'],
-  {
-    env: { ...process.env, RAWSCAN_CODE_CACHE: 'write' },
-    encoding: 'utf8',
-  },
-);
+const training = spawnSync(process.execPath, [LOADER, '-sS', '-n', '-Pn', '-p', '80', '0.0.0.0'], {
+  env: { ...process.env, RAWSCAN_CODE_CACHE: 'write' },
+  encoding: 'utf8',
+});
 if (!existsSync(`${BUNDLE}.cache`)) {
   throw new Error(`bundle-cli: the training run wrote no code cache: ${training.stderr || training.error}`);
 }

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsc -p tsconfig.json --noEmit
-npx prettier --check 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.mjs' 'scripts/**/*.mjs'
+npx prettier --check 'src/**/*.ts' 'test/**/*.ts' 'bench/**/*.mjs' 'scripts/**/*.mjs' 'scripts/**/*.cjs'
 git ls-files -z 'native/*.cc' 'native/*.h' | xargs -0 clang-format --dry-run --Werror
 echo "lint: clean"

@@ -47,6 +47,8 @@ const rawscanAndNmap = (args) => [
  * Scenarios. tools: [label, kind, args] with kind rawscan | nmap | ceiling;
  * ceiling args: [dst, count, ports, hosts, firstPort]. goal(results, context)
  * returns { met, text } from the per-tool results (median wall in ms...).
+ * runs: rawscan's runs (default --runs); nmapRuns: nmap's (default 1, as
+ * nmap's slow scenarios take minutes).
  */
 export const SCENARIOS = [
   {
@@ -125,6 +127,7 @@ export const SCENARIOS = [
     addresses: [TARGET],
     ports: [OPEN_PORT],
     runs: 5,
+    nmapRuns: 5,
     tools: [
       ['rawscan', 'rawscan', ['-sS', '-n', '-Pn', '-p', String(OPEN_PORT), TARGET]],
       ['nmap', 'nmap', ['-sS', '-n', '-Pn', '-p', String(OPEN_PORT), TARGET]],

@@ -18,9 +18,9 @@ import {
   type RouterRule,
 } from '../../src/lab/routed.js';
 import { ensureListenerBuilt, requireRoot } from './helpers/lab.js';
+import { CLI } from './helpers/rawscan.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(REPO, 'dist/cli/main.js');
 const PORTS = [...Object.keys(DEFAULT_ROUTER_POLICY).map(Number), 21].sort((a, b) => a - b);
 const BUILD_TIMEOUT_MS = 300_000;
 
@@ -34,7 +34,7 @@ const BLOCKED: Partial<Record<RouterRule, { basis: FirewalkBasis; icmpCode?: num
   reset: { basis: 'reset-by-gateway' },
 };
 
-/** Rebuilds dist/ with tsc when any source is newer than the built CLI. */
+/** Rebuilds dist/ (tsc and the CLI bundle) when any source is newer than the built CLI. */
 async function ensureCliBuilt(): Promise<void> {
   const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
   const sources = readdirSync(join(REPO, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
@@ -42,8 +42,8 @@ async function ensureCliBuilt(): Promise<void> {
   );
   if (sources.every((f) => statSync(join(REPO, 'src', f)).mtimeMs <= built)) return;
   await new Promise<void>((resolve, reject) =>
-    execFile('npx', ['tsc', '-p', '.'], { cwd: REPO, timeout: BUILD_TIMEOUT_MS }, (err, stdout, stderr) =>
-      err ? reject(new Error(`npx tsc -p . failed: ${stdout}${stderr}`)) : resolve(),
+    execFile('npm', ['run', 'build:ts'], { cwd: REPO, timeout: BUILD_TIMEOUT_MS }, (err, stdout, stderr) =>
+      err ? reject(new Error(`npm run build:ts failed: ${stdout}${stderr}`)) : resolve(),
     ),
   );
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecResult, Lab } from '../../../src/lab/index.js';
 
-export const CLI = fileURLToPath(new URL('../../../dist/cli/main.js', import.meta.url));
+/** The built CLI, the package's bin (run it with node, or as a program: its #! line runs node). */
+export const CLI = fileURLToPath(new URL('../../../dist/cli/rawscan.cjs', import.meta.url));
 
 export interface JsonReportPort {
   port: number;

@@ -1,0 +1,57 @@
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
+// dist/cli/rawscan.cjs as built (scripts/bundle-cli.mjs copies this file there),
+// the package's `bin`: runs the bundled CLI, main.cjs (src/cli/main.ts and
+// everything it imports, as one CommonJS script), from V8's code cache,
+// main.cjs.cache. A run then neither resolves ~50 ES modules nor compiles the
+// functions the build's training run compiled. The cache file is the SHA-256 of
+// the bundle it was made from followed by V8's data; a cache for another bundle
+// is not offered to V8, and one V8 rejects (another node, other V8 flags) is
+// ignored: both only cost the compile time. RAWSCAN_CODE_CACHE=write (the
+// build's training run) writes the cache when the process exits;
+// RAWSCAN_CODE_CACHE=report says on stderr whether V8 took it.
+//
+// Start-up cost, and why this file is what it is:
+// - CommonJS, not an ES module: node's ES module loader adds ~10 ms to a start.
+// - The #! line drops NODE_EXTRA_CA_CERTS: node parses that whole CA bundle
+//   before any script runs (~85 ms on the project's machines), and rawscan
+//   makes no TLS connection. `sudo rawscan` does not pass it on either.
+const { createHash } = require('node:crypto');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { Script } = require('node:vm');
+
+const bundle = join(__dirname, 'main.cjs');
+const cachePath = `${bundle}.cache`;
+const source = readFileSync(bundle);
+const digest = createHash('sha256').update(source).digest();
+
+/** V8's data from the cache file, if the file belongs to this bundle. */
+function cachedData() {
+  try {
+    const file = readFileSync(cachePath);
+    return file.subarray(0, digest.length).equals(digest) ? file.subarray(digest.length) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Node's own CommonJS wrapper, so that the bundle sees the usual module scope.
+const offered = cachedData();
+const script = new Script(
+  `(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`,
+  { filename: bundle, cachedData: offered },
+);
+if (process.env.RAWSCAN_CODE_CACHE === 'report') {
+  const verdict = offered === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  process.stderr.write(`rawscan: code cache ${verdict}\n`);
+}
+if (process.env.RAWSCAN_CODE_CACHE === 'write') {
+  // After the run, so that the cache holds every function the run compiled.
+  process.on('exit', () => {
+    writeFileSync(`${cachePath}.tmp`, Buffer.concat([digest, script.createCachedData()]));
+    renameSync(`${cachePath}.tmp`, cachePath);
+  });
+}
+const bundleModule = { exports: {} };
+script.runInThisContext()(bundleModule.exports, createRequire(bundle), bundleModule, bundle, __dirname);

@@ -1,0 +1,56 @@
+// The built CLI's start-up (scripts/bundle-cli.mjs, scripts/cli-loader.cjs):
+// the package's bin runs as a program, drops NODE_EXTRA_CA_CERTS through its
+// #! line, runs the bundle from a code cache V8 accepts, and
+// `node dist/cli/main.js` still runs the same CLI. Needs `npm run build`, no root.
+import { execFile } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CLI } from './helpers/rawscan.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const VERSION = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version as string;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the built CLI', () => {
+  it('is the package bin, an executable file', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    expect(join(REPO, pkg.bin.rawscan)).toBe(CLI);
+    expect(() => accessSync(CLI, constants.X_OK)).not.toThrow();
+  });
+
+  it('runs as a program without loading NODE_EXTRA_CA_CERTS', async () => {
+    // node warns on stderr when it cannot load the file; the #! line keeps it from trying.
+    const extra = { NODE_EXTRA_CA_CERTS: '/nonexistent/rawscan-test-ca.pem' };
+    const asProgram = await run(CLI, ['--version'], extra);
+    expect(asProgram).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    const throughNode = await run(process.execPath, [CLI, '--version'], extra);
+    expect(throughNode.stderr).toContain('rawscan-test-ca.pem');
+  });
+
+  it('runs the bundle from a code cache that V8 accepts', async () => {
+    const ran = await run(CLI, ['--version'], { RAWSCAN_CODE_CACHE: 'report' });
+    expect(ran.stderr).toBe('rawscan: code cache accepted\n');
+  });
+
+  it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {
+    const ran = await run(process.execPath, [join(REPO, 'dist/cli/main.js'), '-p', '70000', '198.18.0.1']);
+    expect(ran.code).not.toBe(0);
+    expect(ran.stderr.trim().split('\n')).toHaveLength(1);
+    expect(ran.stderr).toMatch(/^rawscan: .*70000/);
+  });
+});
