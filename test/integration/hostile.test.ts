@@ -5,13 +5,12 @@
 // TCP data offsets, ICMP errors quoting packets never sent, IP fragments, and
 // replays of the target's real replies. The scan must still get every port
 // right, count what it rejected, exit 0, finish, and keep its memory bounded.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedState, randomPortPlan, type Lab } from '../../src/lab/index.js';
+import { describe, expect, it } from 'vitest';
+import { expectedState, randomPortPlan } from '../../src/lab/index.js';
 import { sentByExpectation, startAttacker } from './helpers/attacker.js';
-import { createTestLab, requireRoot } from './helpers/lab.js';
+import { labFixture, requireRoot } from './helpers/lab.js';
 import { wrongPorts, type JsonReport } from './helpers/rawscan.js';
 import { describeExit, spawnRawscan } from './helpers/rawscan-process.js';
 
@@ -38,18 +37,7 @@ const MAX_RSS_KIB = 400 * 1024;
 const SCAN_TIMEOUT_MS = 150_000;
 
 describe.runIf(requireRoot())('a scan under hostile traffic', () => {
-  let lab: Lab;
-  let dir: string;
-
-  beforeAll(async () => {
-    lab = await createTestLab({ ports: PLAN });
-    dir = mkdtempSync(join(tmpdir(), 'rawscan-hostile-'));
-  });
-
-  afterAll(async () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await lab?.destroy();
-  });
+  const fixture = labFixture({ ports: PLAN }, 'rawscan-hostile-');
 
   it.each([
     ['-sS', 'syn'],
@@ -57,22 +45,22 @@ describe.runIf(requireRoot())('a scan under hostile traffic', () => {
   ] as const)(
     '%s -p- gets every port right while flooded with forged and replayed replies',
     async (flag, kind) => {
-      const attacker = await startAttacker(lab, {
+      const attacker = await startAttacker(fixture.lab, {
         sportBase: SPORT_BASE,
         rate: FLOOD_RATE,
         replay: true,
         ports: '1-65535',
         durationMs: SCAN_TIMEOUT_MS,
       });
-      const out = join(dir, `${kind}.json`);
+      const out = join(fixture.dir, `${kind}.json`);
       const args = [flag, '-p-', '-n', '-Pn', '--max-rate', String(PROBE_RATE), '-g', String(SPORT_BASE)];
-      const exit = await spawnRawscan(lab, [...args, TARGET, '-oJ', out], SCAN_TIMEOUT_MS).exit;
+      const exit = await spawnRawscan(fixture.lab, [...args, TARGET, '-oJ', out], SCAN_TIMEOUT_MS).exit;
       const flood = await attacker.stop();
       expect(exit.timedOut, 'the scan hung').toBe(false);
       expect(exit.code, describeExit(exit)).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
       expect(report.incomplete).toBe(false);
-      expect(wrongPorts(report.hosts[0].ports, (p) => expectedState(kind, lab.truth(p)))).toEqual([]);
+      expect(wrongPorts(report.hosts[0].ports, (p) => expectedState(kind, fixture.lab.truth(p)))).toEqual([]);
 
       const sent = sentByExpectation(flood);
       expect(sent.forged).toBeGreaterThan(10_000);

@@ -4,12 +4,11 @@
 // (docs/security.md, "Resilience and exit codes"): 2 for run-time failures,
 // 130 for SIGINT/SIGTERM.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedState, randomPortPlan, type Lab } from '../../src/lab/index.js';
-import { createTestLab, requireRoot } from './helpers/lab.js';
+import { labFixture, requireRoot } from './helpers/lab.js';
 import type { JsonReport } from './helpers/rawscan.js';
 import { describeExit, spawnRawscan } from './helpers/rawscan-process.js';
 
@@ -34,48 +33,37 @@ function expectRightPartial(lab: Lab, report: JsonReport): void {
 }
 
 describe.runIf(requireRoot())('resilience', () => {
-  let lab: Lab;
-  let dir: string;
-
-  beforeAll(async () => {
-    lab = await createTestLab({ ports: PLAN });
-    dir = mkdtempSync(join(tmpdir(), 'rawscan-resilience-'));
-  });
-
-  afterAll(async () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await lab?.destroy();
-  });
+  const fixture = labFixture({ ports: PLAN }, 'rawscan-resilience-');
 
   // Run last among the network cases: they take the scanner's link or address away.
   it.each([
     ['SIGTERM', 130, /SIGTERM: stopping the scan and writing the results so far/],
     ['SIGINT', 130, /SIGINT: stopping the scan/],
   ] as const)('%s mid-scan: partial results written, exit %i', async (signal, status, message) => {
-    const out = join(dir, `${signal}.json`);
-    const scan = spawnRawscan(lab, [...SLOW, '-oJ', out, '-oX', join(dir, `${signal}.xml`)]);
+    const out = join(fixture.dir, `${signal}.json`);
+    const scan = spawnRawscan(fixture.lab, [...SLOW, '-oJ', out, '-oX', join(fixture.dir, `${signal}.xml`)]);
     await new Promise((r) => setTimeout(r, ACT_AFTER_MS));
     scan.kill(signal);
     const exit = await scan.exit;
     expect(exit.code, describeExit(exit)).toBe(status);
     expect(exit.stderr).toMatch(message);
-    expectRightPartial(lab, readReport(out));
+    expectRightPartial(fixture.lab, readReport(out));
     execFileSync('xmllint', [
       '--noout',
       '--dtdvalid',
       '/usr/share/nmap/nmap.dtd',
-      join(dir, `${signal}.xml`),
+      join(fixture.dir, `${signal}.xml`),
     ]);
   });
 
   it('a full disk for -oJ: says so, still writes -oX, exits 2', async () => {
-    const full = join(dir, 'full');
+    const full = join(fixture.dir, 'full');
     mkdirSync(full);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', full]);
     try {
       const json = join(full, 'out.json');
-      const xml = join(dir, 'disk.xml');
-      const scan = spawnRawscan(lab, ['-sS', '-p', '1-3000', '-n', TARGET, '-oJ', json, '-oX', xml]);
+      const xml = join(fixture.dir, 'disk.xml');
+      const scan = spawnRawscan(fixture.lab, ['-sS', '-p', '1-3000', '-n', TARGET, '-oJ', json, '-oX', xml]);
       const exit = await scan.exit;
       expect(exit.code, describeExit(exit)).toBe(2);
       expect(exit.stderr).toMatch(`rawscan: disk full writing -oJ output to '${json}'`);
@@ -99,20 +87,20 @@ describe.runIf(requireRoot())('resilience', () => {
       /no probe could be sent for 2 s \(ENETUNREACH\)/,
     ],
   ])('%s mid-scan: clear message, partial results written, exit 2', async (_what, ipArgs, message) => {
-    const out = join(dir, `net-${ipArgs[0]}.json`);
-    const scan = spawnRawscan(lab, [...SLOW, '-oJ', out]);
+    const out = join(fixture.dir, `net-${ipArgs[0]}.json`);
+    const scan = spawnRawscan(fixture.lab, [...SLOW, '-oJ', out]);
     await new Promise((r) => setTimeout(r, ACT_AFTER_MS));
-    const ip = ipArgs.map((a) => a.replace('{if}', lab.scannerInterface));
-    const saved = await saveNetwork(lab);
-    const broken = await lab.execInScanner('ip', ip);
+    const ip = ipArgs.map((a) => a.replace('{if}', fixture.lab.scannerInterface));
+    const saved = await saveNetwork(fixture.lab);
+    const broken = await fixture.lab.execInScanner('ip', ip);
     expect(broken.code, broken.stderr).toBe(0);
     const exit = await scan.exit;
-    await restoreNetwork(lab, saved);
+    await restoreNetwork(fixture.lab, saved);
     expect(exit.code, describeExit(exit)).toBe(2);
     expect(exit.stderr).toMatch(message);
     expect(exit.stderr).toMatch(/writing the results gathered so far/);
     expect(existsSync(out)).toBe(true);
-    expectRightPartial(lab, readReport(out));
+    expectRightPartial(fixture.lab, readReport(out));
   });
 });
 

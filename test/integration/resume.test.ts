@@ -2,12 +2,11 @@
 // with kill -9, then run again with the same command, reports every port right,
 // exactly as an uninterrupted scan would, and probes only what the first run
 // left undecided. A journal torn mid-line still resumes.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectedState, randomPortPlan, type Lab } from '../../src/lab/index.js';
-import { createTestLab, requireRoot } from './helpers/lab.js';
+import { describe, expect, it } from 'vitest';
+import { expectedState, randomPortPlan } from '../../src/lab/index.js';
+import { labFixture, requireRoot } from './helpers/lab.js';
 import { wrongPorts, type JsonReport } from './helpers/rawscan.js';
 import { describeExit, spawnRawscan } from './helpers/rawscan-process.js';
 
@@ -28,18 +27,7 @@ async function journaled(path: string, count: number): Promise<number> {
 }
 
 describe.runIf(requireRoot())('--resume after kill -9', () => {
-  let lab: Lab;
-  let dir: string;
-
-  beforeAll(async () => {
-    lab = await createTestLab({ ports: PLAN });
-    dir = mkdtempSync(join(tmpdir(), 'rawscan-resume-'));
-  });
-
-  afterAll(async () => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await lab?.destroy();
-  });
+  const fixture = labFixture({ ports: PLAN }, 'rawscan-resume-');
 
   it.each([
     ['-sS', 'syn'],
@@ -47,9 +35,9 @@ describe.runIf(requireRoot())('--resume after kill -9', () => {
   ] as const)(
     '%s -p- killed mid-scan, then resumed, gets every port right with fewer probes',
     async (flag, kind) => {
-      const journal = join(dir, `${kind}.resume`);
+      const journal = join(fixture.dir, `${kind}.resume`);
       const args = [flag, '-p-', '-n', '-Pn', '--max-rate', '5000', '--resume', journal, TARGET];
-      const first = spawnRawscan(lab, [...args, '-oJ', join(dir, `${kind}-first.json`)]);
+      const first = spawnRawscan(fixture.lab, [...args, '-oJ', join(fixture.dir, `${kind}-first.json`)]);
       const verdicts = await journaled(journal, 500);
       first.kill('SIGKILL');
       expect((await first.exit).signal, 'the first scan ended before it was killed').toBe('SIGKILL');
@@ -57,12 +45,12 @@ describe.runIf(requireRoot())('--resume after kill -9', () => {
       // A kill in the middle of a write leaves a torn last line: the next run ignores it.
       appendFileSync(journal, '{"i":12,"a":"198.19.0.1","p":');
 
-      const out = join(dir, `${kind}-second.json`);
-      const second = await spawnRawscan(lab, [...args, '-oJ', out]).exit;
+      const out = join(fixture.dir, `${kind}-second.json`);
+      const second = await spawnRawscan(fixture.lab, [...args, '-oJ', out]).exit;
       expect(second.code, describeExit(second)).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
       expect(report.incomplete).toBe(false);
-      expect(wrongPorts(report.hosts[0].ports, (p) => expectedState(kind, lab.truth(p)))).toEqual([]);
+      expect(wrongPorts(report.hosts[0].ports, (p) => expectedState(kind, fixture.lab.truth(p)))).toEqual([]);
       const resumed = /resumed: (\d+) probes/.exec(report.stats.notes.join('\n'));
       expect(Number(resumed?.[1])).toBeGreaterThanOrEqual(verdicts);
       // An uninterrupted scan sends at least one probe per port.
@@ -72,17 +60,19 @@ describe.runIf(requireRoot())('--resume after kill -9', () => {
   );
 
   it('refuses the journal of another scan, naming what differs', async () => {
-    const journal = join(dir, 'other.resume');
-    const first = await spawnRawscan(lab, ['-sS', '-p', '1-200', '-n', '--resume', journal, TARGET]).exit;
+    const journal = join(fixture.dir, 'other.resume');
+    const first = await spawnRawscan(fixture.lab, ['-sS', '-p', '1-200', '-n', '--resume', journal, TARGET])
+      .exit;
     expect(first.code, describeExit(first)).toBe(0);
-    const second = await spawnRawscan(lab, ['-sS', '-p', '1-300', '-n', '--resume', journal, TARGET]).exit;
+    const second = await spawnRawscan(fixture.lab, ['-sS', '-p', '1-300', '-n', '--resume', journal, TARGET])
+      .exit;
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
       `rawscan: --resume ${journal} is the journal of a different scan (ports differ)`,
     );
     // A finished scan's journal answers a rerun without a single probe.
-    const out = join(dir, 'again.json');
-    const again = await spawnRawscan(lab, [
+    const out = join(fixture.dir, 'again.json');
+    const again = await spawnRawscan(fixture.lab, [
       '-sS',
       '-p',
       '1-200',
@@ -96,6 +86,8 @@ describe.runIf(requireRoot())('--resume after kill -9', () => {
     expect(again.code, describeExit(again)).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as JsonReport;
     expect(report.stats.probesSent).toBe(0);
-    expect(wrongPorts(report.hosts[0].ports, (p) => expectedState('syn', lab.truth(p)), 200)).toEqual([]);
+    expect(wrongPorts(report.hosts[0].ports, (p) => expectedState('syn', fixture.lab.truth(p)), 200)).toEqual(
+      [],
+    );
   });
 });

@@ -1,9 +1,20 @@
 // Helpers for tests that need a lab (root): the root gate, a lab that is
 // always destroyed, and nmap as the independent witness of a lab's truth.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { afterAll, beforeAll } from 'vitest';
 import { createLab, type Lab, type LabOptions } from '../../../src/lab/index.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,6 +42,31 @@ export async function withLab<T>(opts: LabOptions, body: (lab: Lab) => Promise<T
   } finally {
     await lab.destroy();
   }
+}
+
+/** A lab and a scratch directory, shared by the tests of one describe block. */
+export interface LabFixture {
+  readonly lab: Lab;
+  /** the scratch directory, removed with the lab */
+  readonly dir: string;
+}
+
+/**
+ * For the tests of the describe block it is called in: a lab made before them
+ * and a scratch directory named after prefix, both removed after them (also
+ * when one fails). Read the fields inside the tests: they are set by then.
+ */
+export function labFixture(opts: LabOptions, prefix: string): LabFixture {
+  const fixture: { lab?: Lab; dir?: string } = {};
+  beforeAll(async () => {
+    fixture.lab = await createTestLab(opts);
+    fixture.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    if (fixture.dir) rmSync(fixture.dir, { recursive: true, force: true });
+    await fixture.lab?.destroy();
+  });
+  return fixture as LabFixture;
 }
 
 /** createLab for tests: builds the listener first when dist/ lacks it or has an older one. */
