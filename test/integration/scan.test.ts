@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedState, randomPortPlan, type Lab } from '../../src/lab/index.js';
+import type { PortBehaviour } from '../../src/lab/types.js';
 import { createTestLab, parseNmapXml, requireRoot } from './helpers/lab.js';
 import { rawscanInLab, removeRun, wrongPorts, type ScanRun } from './helpers/rawscan.js';
 
@@ -40,7 +41,7 @@ describe.runIf(requireRoot())('full-range scans against the lab truth', () => {
     expect(run.report.incomplete).toBe(false);
     expect(wrongPorts(ports, (p) => expectedState('syn', lab.truth(p)))).toEqual([]);
     const reasons = new Map(ports.map((p) => [p.port, p.reason]));
-    const expectReason = {
+    const expectReason: Partial<Record<PortBehaviour, string>> = {
       open: 'syn-ack',
       closed: 'reset',
       reset: 'reset',

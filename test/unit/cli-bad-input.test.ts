@@ -12,7 +12,7 @@ import { openOutputFile } from '../../src/output/write.js';
 import { parsePortSpec } from '../../src/ports/spec.js';
 import { loadTargets } from '../../src/targets/load.js';
 import { lookupRoute } from '../../src/targets/route.js';
-import type { ScanSettings } from '../../src/scan/types.js';
+import type { ScanSettings } from '../../src/cli/scan-options.js';
 import type { TargetSet } from '../../src/targets/target-set.js';
 
 /** Runs `rawscan ...args` through main.ts; its exit status and stderr. */

@@ -13,6 +13,7 @@ import {
   randomPortPlan,
 } from '../../src/lab/plan.js';
 import { parseTargetRange } from '../../src/lab/topology.js';
+import type { PortPlan } from '../../src/lab/plan.js';
 import type { PortBehaviour } from '../../src/lab/types.js';
 
 describe('randomPortPlan', () => {
@@ -80,7 +81,7 @@ describe('checkPortPlan', () => {
     ]);
   });
 
-  it.each([
+  it.each<[PortPlan, RegExp]>([
     [{ 0: 'open' }, /out of range/],
     [{ 70000: 'open' }, /out of range/],
     [{ 22: 'stealth' as PortBehaviour }, /unknown behaviour 'stealth'/],

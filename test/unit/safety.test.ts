@@ -35,7 +35,7 @@ const ip = (text: string) => parseIpv4(text)!;
 
 /** os.networkInterfaces() of a host with lo, a /24, a /31 and a /32. */
 const INTERFACES = {
-  lo: [iface('127.0.0.1/8'), { ...iface('::1/128'), family: 'IPv6' as const }],
+  lo: [iface('127.0.0.1/8'), { ...iface('::1/128'), family: 'IPv6' as const, scopeid: 0 }],
   eth0: [iface('198.18.5.20/24')],
   p2p: [iface('198.18.9.0/31')],
   host: [iface('198.18.10.7/32')],
