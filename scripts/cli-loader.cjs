@@ -15,6 +15,7 @@
 // - The #! line drops NODE_EXTRA_CA_CERTS: node parses that whole CA bundle
 //   before any script runs (~85 ms on the project's machines), and rawscan
 //   makes no TLS connection. `sudo rawscan` does not pass it on either.
+//   `env -S` is GNU coreutils 8.30+ (every Debian and Ubuntu that runs node 20).
 const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
