@@ -136,6 +136,9 @@ function latencyText(ms: number | undefined, kept: Map<number, string>): string 
  */
 function filterText(host: HostResult): string {
   const FLAGS_SHOWN = 25;
+  // Either needs two rows (a port probed with SYN and ACK; a reply unlike another):
+  // the one-port hosts of a large sweep skip both analyses.
+  if (portRows(host).length < 2) return '';
   let text = '';
   const ranges = hostFilterRanges(host);
   if (ranges.length > 0) {
