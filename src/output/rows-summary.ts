@@ -61,9 +61,24 @@ export function stateCounts(summary: RowsSummary, scan?: ScanType): { counts: nu
 }
 
 function summarize(rows: PortRows): RowsSummary {
+  if (rows.length === 1) return oneRow(rows);
   const known = rows.scanTypes;
   if (known && rows.tally) return fromTally(rows, known) ?? summarizeAny(rows);
   return (known && summarizeSlots(rows, known)) ?? summarizeAny(rows);
+}
+
+/** A scan type list of one, per type; counts of one port, per state ordinal: shared, as they are read only. */
+const ONE_SCAN = new Map<ScanType, readonly ScanType[]>();
+const ONE_PORT = PORT_STATES.map((_, s) => PORT_STATES.map((__, t) => (t === s ? 1 : 0)));
+
+/** summarize of a single row, the host of a sweep of one port: nothing to count. */
+function oneRow(rows: PortRows): RowsSummary {
+  const p = rows.row(0);
+  let scans = ONE_SCAN.get(p.scan);
+  if (scans === undefined) ONE_SCAN.set(p.scan, (scans = [p.scan]));
+  const answered = p.reason !== 'no-response';
+  const latency = answered ? p.evidence?.rttMs : undefined;
+  return new RowsSummary(rows, scans, ONE_PORT[STATE_INDEX[p.state]], answered ? 0 : -1, latency);
 }
 
 /** summarizeSlots from the store's own count (PortRows.tally), with the same condition */

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { hostLiveness, portRanges, portSection, reasonText } from '../../src/output/port-view.js';
 import { ctime, elapsedSeconds, shortStamp, twoSignificant } from '../../src/output/time.js';
-import type { PortResult, PortState } from '../../src/scan/types.js';
+import { stateCounts } from '../../src/output/rows-summary.js';
+import { PORT_STATES, type PortResult, type PortState } from '../../src/scan/types.js';
 import { T0, port, range, rangeList } from '../fixtures/reports/build.js';
 
 process.env.TZ = 'UTC';
@@ -131,6 +132,23 @@ describe('hostLiveness', () => {
   });
   test('a host where nothing answered is not up', () => {
     expect(hostLiveness({ address: '198.18.0.2', ports: block(1, 3, 'filtered') }).up).toBe(false);
+  });
+
+  // A host of one port (a sweep's) is summarised without counting: the same answers.
+  test.each([
+    [port(80, 'syn', 'open', 'syn-ack', 64, { rttMs: 0.12 }), true, 0.12],
+    [port(80, 'syn', 'closed', 'reset', 64, {}), true, undefined],
+    [port(80, 'syn', 'filtered', 'no-response'), false, undefined],
+    [port(80, 'fin', 'filtered', 'admin-prohibited', 61, { responder: '198.18.0.1', rttMs: 3 }), true, 3],
+    [port(80, 'fin', 'open|filtered', 'no-response'), false, undefined],
+  ])('one port, %o: up %s, latency %s', (p, up, latencyMs) => {
+    const live = hostLiveness({ address: '198.18.0.2', ports: [p] });
+    expect(live).toMatchObject({ up, latencyMs, scans: [p.scan] });
+    expect(live.evidence).toEqual(up ? p : undefined);
+    const { counts, total } = stateCounts(live, p.scan);
+    expect(total).toBe(1);
+    expect(counts[PORT_STATES.indexOf(p.state)]).toBe(1);
+    expect(stateCounts(live, p.scan === 'syn' ? 'fin' : 'syn').total).toBe(0);
   });
 });
 
