@@ -61,7 +61,18 @@ await build({
 });
 // The loader compiles the bundle inside a function, where a #! line is a syntax
 // error; an empty line in its place keeps the source map's line numbers.
-writeFileSync(BUNDLE, readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, ''));
+const bundled = readFileSync(BUNDLE, 'utf8').replace(/^#!.*/, '');
+// It compiles it as a vm.Script, which has no loader for import(): an import()
+// that rolldown left in (a module outside the bundle, node:* included) would
+// fail at run time. Refuse the build instead.
+const dynamicImport = /\bimport\(\s*["'`]([^"'`]*)/.exec(bundled);
+if (dynamicImport) {
+  throw new Error(
+    `bundle-cli: the bundle keeps import("${dynamicImport[1]}"), which fails where the loader runs it ` +
+      '(a vm.Script): import that module statically',
+  );
+}
+writeFileSync(BUNDLE, bundled);
 const LOADER = join(CLI, 'rawscan.cjs');
 copyFileSync(join(ROOT, 'scripts/cli-loader.cjs'), LOADER);
 chmodSync(LOADER, 0o755);

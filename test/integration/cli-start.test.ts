@@ -1,7 +1,8 @@
 // The built CLI's start-up (scripts/bundle-cli.mjs, scripts/cli-loader.cjs):
 // the package's bin runs as a program, drops NODE_EXTRA_CA_CERTS through its
-// #! line, runs the bundle from a code cache V8 accepts, and
-// `node dist/cli/main.js` still runs the same CLI. Needs `npm run build`, no root.
+// #! line, runs the bundle from a code cache V8 accepts, reaches node's
+// modules from inside the bundle, and `node dist/cli/main.js` still runs the
+// same CLI. Needs `npm run build`, no root.
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,13 @@ describe('the built CLI', () => {
   it('runs the bundle from a code cache that V8 accepts', async () => {
     const ran = await run(CLI, ['--version'], { RAWSCAN_CODE_CACHE: 'report' });
     expect(ran.stderr).toBe('rawscan: code cache accepted\n');
+  });
+
+  it('resolves a host name (node:dns from inside the bundle): a connect scan of loopback', async () => {
+    // Port 1 of loopback: nothing listens there, so the kernel refuses; no packet leaves the host.
+    const ran = await run(CLI, ['-sT', '-n', '-p', '1', 'localhost']);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
   });
 
   it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {
