@@ -21,6 +21,7 @@ class SendWatermark {
     claimed_ += n;
   }
   void finish(size_t lane) { first_[lane] = kIdle; }
+  size_t lanes() const { return first_.size(); }
 
   uint64_t mark() const {
     uint64_t m = claimed_;

@@ -127,7 +127,7 @@ void Sender::Lane::report_error(int err, bool fatal_error, const char* context) 
 Sender::Sender(const EngineConfig& cfg, RecordBatch& records)
     : probes_(cfg), records_(records), watermark_(sender_lanes(cfg.sender_threads)) {
   bucket_.set_rate(cfg.rate_pps, monotonic_ms());
-  for (size_t i = 0, n = sender_lanes(cfg.sender_threads); i < n; ++i)
+  for (size_t i = 0; i < watermark_.lanes(); ++i)
     lanes_.push_back(std::make_unique<Lane>(i, probes_, records_, stopping_));
 }
 
@@ -151,7 +151,6 @@ void Sender::open() {
 }
 
 void Sender::start() {
-  ran_ = true;
   for (auto& lane : lanes_) {
     lane->thread = std::thread([this, l = lane.get()] {
       pthread_setname_np(pthread_self(), "rawscan-send");
@@ -191,13 +190,12 @@ void Sender::stop() {
     queued_ = 0;
   }
   wake_.notify_all();
+  const bool ran = lanes_.front()->thread.joinable();  // start() ran since the last stop()
   for (auto& lane : lanes_)
     if (lane->thread.joinable()) lane->thread.join();
-  if (ran_) {
+  if (ran) {
     std::lock_guard<std::mutex> lock(mu_);
-    reported_mark_ = ~uint64_t{0};  // the final record is appended even if nothing moved
-    append_sent_locked();
-    ran_ = false;
+    append_sent_locked(monotonic_ms(), /*always=*/true);
   }
   pending_ = 0;
   close();
@@ -278,17 +276,17 @@ void Sender::finish(Lane& lane, size_t unhandled) {
   // Unhandled descriptors only occur while stopping or after a fatal error;
   // stop() then appends the final record once every lane has finished.
   if (stop_ || fatal_) return;
-  append_sent_locked();
-  records_.flush_if_due(monotonic_ms());
+  const double now = monotonic_ms();
+  append_sent_locked(now, false);
+  records_.flush_if_due(now);
 }
 
-void Sender::append_sent_locked() {
+void Sender::append_sent_locked(double now, bool always) {
   uint64_t mark = watermark_.mark();
-  if (mark == reported_mark_ && errors_ == reported_errors_) return;
+  if (!always && mark == reported_mark_ && errors_ == reported_errors_) return;
   reported_mark_ = mark;
   reported_errors_ = errors_;
   double sent = static_cast<double>(mark - unhandled_);
-  double now = monotonic_ms();
   records_.append([&](RecordWriter w) { write_sent(w, sent, errors_, now); });
 }
 

@@ -69,7 +69,8 @@ class Sender {
   // Under mu_: lane's claim is done, unhandled of its descriptors were never
   // handed over; appends a Sent record if the watermark or the errors moved.
   void finish(Lane& lane, size_t unhandled);
-  void append_sent_locked();
+  // Under mu_: a Sent record, unless nothing moved since the last one and not always.
+  void append_sent_locked(double now, bool always);
 
   const ProbeFactory probes_;
   RecordBatch& records_;
@@ -89,7 +90,6 @@ class Sender {
   double errors_ = 0;       // cumulative send errors
   uint64_t reported_mark_ = 0;
   double reported_errors_ = 0;
-  bool ran_ = false;  // start() ran: stop() appends a final Sent record
 
   std::atomic<size_t> pending_{0};
   std::atomic<bool> stopping_{false};  // mirrors stop_ for checks outside the lock

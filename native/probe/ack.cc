@@ -19,14 +19,7 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kAckModule = {ProbeKind::Ack,
-                                "ack",
-                                kFlags,
-                                prepare_with_flags<kFlags>,
-                                make_tcp_probe,
-                                validate_with_flags<kFlags>,
-                                classify_tcp,
-                                classify_icmp_filtered,
-                                PortState::Filtered};
+const ProbeModule kAckModule =
+    fixed_flags_module<kFlags>(ProbeKind::Ack, "ack", PortState::Filtered, classify_tcp);
 
 }  // namespace rawscan

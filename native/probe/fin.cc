@@ -11,6 +11,6 @@
 namespace rawscan {
 
 const ProbeModule kFinModule =
-    rst_closed_module<tcpflag::FIN>(ProbeKind::Fin, "fin", PortState::OpenFiltered);
+    fixed_flags_module<tcpflag::FIN>(ProbeKind::Fin, "fin", PortState::OpenFiltered);
 
 }  // namespace rawscan

@@ -10,6 +10,6 @@
 namespace rawscan {
 
 const ProbeModule kMaimonModule =
-    rst_closed_module<tcpflag::FIN | tcpflag::ACK>(ProbeKind::Maimon, "maimon", PortState::OpenFiltered);
+    fixed_flags_module<tcpflag::FIN | tcpflag::ACK>(ProbeKind::Maimon, "maimon", PortState::OpenFiltered);
 
 }  // namespace rawscan

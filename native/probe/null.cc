@@ -10,6 +10,6 @@
 
 namespace rawscan {
 
-const ProbeModule kNullModule = rst_closed_module<0>(ProbeKind::Null, "null", PortState::OpenFiltered);
+const ProbeModule kNullModule = fixed_flags_module<0>(ProbeKind::Null, "null", PortState::OpenFiltered);
 
 }  // namespace rawscan

@@ -11,6 +11,6 @@
 
 namespace rawscan {
 
-const ProbeModule kSynModule = rst_closed_module<tcpflag::SYN>(ProbeKind::Syn, "syn", PortState::Filtered);
+const ProbeModule kSynModule = fixed_flags_module<tcpflag::SYN>(ProbeKind::Syn, "syn", PortState::Filtered);
 
 }  // namespace rawscan

@@ -61,19 +61,18 @@ bool validate_with_flags(const ParsedReply& r, uint32_t cookie, const ProbeParam
 // The reading of SYN, FIN, NULL, Xmas and Maimon probes.
 Classification classify_rst_closed(const ParsedReply& r, const ProbeParams& p);
 
-// The module of a kind whose probes carry the fixed `Flags` and whose replies
-// read as classify_rst_closed and classify_icmp_filtered say (SYN, FIN, NULL,
-// Xmas, Maimon): only the kind, its name and what silence means differ.
+// The module of a kind whose probes carry the fixed `Flags` and whose ICMP
+// errors read as classify_icmp_filtered says (every kind but Custom): only the
+// kind, its name, what silence means and how a TCP reply reads differ, the
+// last classify_rst_closed unless given (SYN, FIN, NULL, Xmas, Maimon).
 template <uint8_t Flags>
-constexpr ProbeModule rst_closed_module(ProbeKind kind, const char* name, PortState silent) {
-  return {kind,
-          name,
-          Flags,
-          prepare_with_flags<Flags>,
-          make_tcp_probe,
-          validate_with_flags<Flags>,
-          classify_rst_closed,
-          classify_icmp_filtered,
+constexpr ProbeModule fixed_flags_module(
+    ProbeKind kind, const char* name, PortState silent,
+    Classification (*classify_tcp)(const ParsedReply&, const ProbeParams&) = classify_rst_closed) {
+  return {kind,           name,
+          Flags,          prepare_with_flags<Flags>,
+          make_tcp_probe, validate_with_flags<Flags>,
+          classify_tcp,   classify_icmp_filtered,
           silent};
 }
 

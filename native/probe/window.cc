@@ -20,14 +20,7 @@ Classification classify_tcp(const ParsedReply& r, const ProbeParams&) {
 
 }  // namespace
 
-const ProbeModule kWindowModule = {ProbeKind::Window,
-                                   "window",
-                                   kFlags,
-                                   prepare_with_flags<kFlags>,
-                                   make_tcp_probe,
-                                   validate_with_flags<kFlags>,
-                                   classify_tcp,
-                                   classify_icmp_filtered,
-                                   PortState::Filtered};
+const ProbeModule kWindowModule =
+    fixed_flags_module<kFlags>(ProbeKind::Window, "window", PortState::Filtered, classify_tcp);
 
 }  // namespace rawscan

@@ -10,7 +10,7 @@
 
 namespace rawscan {
 
-const ProbeModule kXmasModule = rst_closed_module<tcpflag::FIN | tcpflag::PSH | tcpflag::URG>(
+const ProbeModule kXmasModule = fixed_flags_module<tcpflag::FIN | tcpflag::PSH | tcpflag::URG>(
     ProbeKind::Xmas, "xmas", PortState::OpenFiltered);
 
 }  // namespace rawscan
