@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/measure.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCANNER = ((198 << 24) | (18 << 16) | 1) >>> 0; // 198.18.0.1
@@ -110,10 +111,7 @@ function line(r) {
 }
 
 function medianOf(runs) {
-  const med = (f) => {
-    const v = runs.map(f).sort((x, y) => x - y);
-    return v[Math.floor(v.length / 2)];
-  };
+  const med = (f) => median(runs.map(f));
   const latency = runs.find((r) => r.latency)?.latency;
   return {
     wallMs: med((r) => r.wallMs),

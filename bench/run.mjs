@@ -235,7 +235,7 @@ async function runPlanMemory() {
 function method() {
   return [
     "Wall time: from spawn to exit of the whole process (`ip netns exec` included, a few ms), in the lab's scanner namespace; " +
-      `rawscan and the ceiling run ${RUNS} times per scenario unless the scenario says otherwise (median, with min-max), nmap once.`,
+      `rawscan and the ceiling run ${RUNS} times per scenario unless the scenario says otherwise (median, with min-max), nmap once unless the scenario says more (nmapRuns).`,
     `Peak RSS: ${RSS_METHOD}. CPU s: user + system time of the process (median).`,
     'Probes/s: (hosts x ports scanned) / wall time, for every tool alike (retransmissions not counted); ' +
       'for the ceiling: SYNs sent / wall time.',

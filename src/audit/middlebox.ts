@@ -55,17 +55,18 @@ function rowsBaseline(rows: PortRows): { baseline: HostBaseline; uniform: boolea
     if (!fromTarget(p)) continue;
     const e = p.evidence!;
     judgedTtl.add(e.ttl!);
-    if (p.reason === 'reset' && p.scan !== 'window' && e.window !== undefined) judgedWindow.add(e.window);
+    if (judgesWindow(p)) judgedWindow.add(e.window!);
     if (e.tcpFlags === undefined) continue;
     tcpTtl.add(e.ttl!);
     if (p.reason === 'syn-ack') synAckTtl.add(e.ttl!);
-    if (p.reason === 'reset' && p.scan !== 'window' && e.window !== undefined) resetWindow.add(e.window);
+    if (judgesWindow(p)) resetWindow.add(e.window!);
   }
   const baseline: HostBaseline = {};
-  const ttl = synAckTtl.mode() ?? tcpTtl.mode();
+  const synAck = synAckTtl.mode();
+  const ttl = synAck ?? tcpTtl.mode();
   if (ttl !== undefined) {
     baseline.ttl = ttl;
-    baseline.ttlFrom = synAckTtl.mode() !== undefined ? 'syn-ack' : 'tcp';
+    baseline.ttlFrom = synAck !== undefined ? 'syn-ack' : 'tcp';
   }
   const window = resetWindow.mode();
   if (window !== undefined) baseline.resetWindow = window;
@@ -77,11 +78,7 @@ export function middleboxFlag(baseline: HostBaseline, p: PortResult): MiddleboxF
   if (!fromTarget(p)) return undefined;
   const e = p.evidence!;
   const ttlDiffers = baseline.ttl !== undefined && e.ttl !== baseline.ttl;
-  const windowChecked =
-    p.reason === 'reset' &&
-    p.scan !== 'window' &&
-    e.window !== undefined &&
-    baseline.resetWindow !== undefined;
+  const windowChecked = judgesWindow(p) && baseline.resetWindow !== undefined;
   const windowDiffers = windowChecked && e.window !== baseline.resetWindow;
   if (!ttlDiffers && !windowDiffers) return undefined;
   const differs: MiddleboxSign[] = [];
@@ -152,6 +149,11 @@ export function describeFlag(flag: MiddleboxFlag): string {
   if (flag.differs.includes('ttl')) parts.push(`ttl ${flag.ttl} (host ${flag.baselineTtl})`);
   if (flag.differs.includes('window')) parts.push(`window ${flag.window} (host ${flag.baselineWindow})`);
   return parts.join(', ');
+}
+
+/** An RST with a window that says something of the host's stack (a Window scan reads windows: left out). */
+function judgesWindow(p: PortResult): boolean {
+  return p.reason === 'reset' && p.scan !== 'window' && p.evidence?.window !== undefined;
 }
 
 /** An answered result whose reply came from the target address itself. */

@@ -80,6 +80,5 @@ export function filterRanges(labels: ReadonlyMap<number, FilterLabel>): FilterRa
 
 /** The host's filter ranges (portFilterLabels then filterRanges). */
 export function hostFilterRanges(host: HostResult): FilterRange[] {
-  if (!hasAckResult(portRows(host))) return [];
   return filterRanges(portFilterLabels(host));
 }

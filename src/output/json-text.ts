@@ -12,7 +12,7 @@
 import type { HostBaseline, MiddleboxFlag } from '../audit/middlebox.js';
 import { hostFilterRanges } from '../audit/stateful.js';
 import type { HostResult, PortEvidence, PortResult } from '../scan/types.js';
-import { PORT_STATES, PROBE_KINDS, REASONS } from '../scan/types.js';
+import { PORT_STATES, PROBE_KINDS, REASONS, REASON_ORDINAL, STATE_ORDINAL } from '../scan/types.js';
 import { hostLiveness } from './port-view.js';
 import type { RowsSummary } from './rows-summary.js';
 import type { RenderOptions } from './types.js';
@@ -39,10 +39,7 @@ export function jsonString(text: string): string {
 }
 
 const SCAN_TYPES = [...PROBE_KINDS, 'connect'];
-const ordinals = (values: readonly string[]): Map<string, number> => new Map(values.map((v, i) => [v, i]));
-const SCAN_ORDINAL = ordinals(SCAN_TYPES);
-const STATE_ORDINAL = ordinals(PORT_STATES);
-const REASON_ORDINAL = ordinals(REASONS);
+const SCAN_ORDINAL = new Map(SCAN_TYPES.map((scan, i) => [scan, i]));
 
 /** Distinct times kept; beyond, the kept texts are dropped and kept again. */
 const MAX_KEPT_TIMES = 4096;

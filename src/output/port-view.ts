@@ -3,10 +3,10 @@
 // <extraports>, whether a host answered, reason strings and port ranges.
 
 import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } from '../scan/types.js';
-import { PORT_STATES, REASONS } from '../scan/types.js';
+import { PORT_STATES, REASONS, STATE_ORDINAL } from '../scan/types.js';
 import { arrayRows, portRows, unpackRow, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
-import { STATE_INDEX, rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
+import { rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
 import { elapsedSeconds } from './time.js';
 
 /** States that --open keeps: those where the port is or may be open (nmap's rule). */
@@ -157,11 +157,11 @@ function rowsSection(
     for (let i = 0; i < rows.length; i++) {
       const p = rows.row(i);
       if (only !== undefined && p.scan !== only) continue;
-      add(i, STATE_INDEX[p.state], p.reason, p.port);
+      add(i, STATE_ORDINAL.get(p.state)!, p.reason, p.port);
     }
   }
   for (const entry of ignored) {
-    entry.reasons = [...reasonsOf[STATE_INDEX[entry.state]]!]
+    entry.reasons = [...reasonsOf[STATE_ORDINAL.get(entry.state)!]!]
       .map(([reason, list]) => ({ reason, count: list.length, ports: list }))
       .sort((a, b) => b.count - a.count);
   }

@@ -4,10 +4,8 @@
 // a report read a host's ports once for all of these, and kept small: a /16
 // scan keeps 65536 of them.
 import { memoSlot, memoized, type PortRows } from '../scan/port-rows.js';
-import { PORT_STATES, type PortResult, type PortState, type ScanType } from '../scan/types.js';
+import { PORT_STATES, STATE_ORDINAL, type PortResult, type ScanType } from '../scan/types.js';
 import type { HostLiveness } from './port-view.js';
-
-export const STATE_INDEX = Object.fromEntries(PORT_STATES.map((s, i) => [s, i])) as Record<PortState, number>;
 
 /** A host's rows, summarised; also its HostLiveness (port-view.ts). */
 export class RowsSummary implements HostLiveness {
@@ -63,8 +61,7 @@ export function stateCounts(summary: RowsSummary, scan?: ScanType): { counts: nu
 function summarize(rows: PortRows): RowsSummary {
   if (rows.length === 1) return oneRow(rows);
   const known = rows.scanTypes;
-  if (known && rows.tally) return fromTally(rows, known) ?? summarizeAny(rows);
-  return (known && summarizeSlots(rows, known)) ?? summarizeAny(rows);
+  return (known && rows.tally && fromTally(rows, known)) ?? summarizeAny(rows);
 }
 
 /** A scan type list of one, per type; counts of one port, per state ordinal: shared, as they are read only. */
@@ -78,41 +75,17 @@ function oneRow(rows: PortRows): RowsSummary {
   if (scans === undefined) ONE_SCAN.set(p.scan, (scans = [p.scan]));
   const answered = p.reason !== 'no-response';
   const latency = answered ? p.evidence?.rttMs : undefined;
-  return new RowsSummary(rows, scans, ONE_PORT[STATE_INDEX[p.state]], answered ? 0 : -1, latency);
-}
-
-/** summarizeSlots from the store's own count (PortRows.tally), with the same condition */
-function fromTally(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
-  const t = rows.tally!();
-  return t && new RowsSummary(rows, known, t.counts, t.firstAnswered, t.latencyMs);
+  return new RowsSummary(rows, scans, ONE_PORT[STATE_ORDINAL.get(p.state)!], answered ? 0 : -1, latency);
 }
 
 /**
- * summarize for rows whose scan types are known (a raw scan's slots), counted
- * by slot without growing arrays; undefined unless every known type appears,
- * first appearances in slot order (then scans is that list).
+ * The summary from the store's own count (PortRows.tally): undefined unless
+ * every known scan type appears, first appearances in slot order (then scans
+ * is the known list).
  */
-function summarizeSlots(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
-  const counts = new Array<number>(known.length * PORT_STATES.length);
-  for (let i = 0; i < counts.length; i++) counts[i] = 0;
-  let appeared = 0;
-  let firstAnswered = -1;
-  let latencyMs: number | undefined;
-  for (let i = 0; i < rows.length; i++) {
-    const p = rows.row(i);
-    let slot = appeared > 0 && known[appeared - 1] === p.scan ? appeared - 1 : known.indexOf(p.scan);
-    if (slot >= appeared) {
-      if (slot !== appeared) return undefined;
-      appeared++;
-    } else if (slot < 0) return undefined;
-    counts[slot * PORT_STATES.length + STATE_INDEX[p.state]]++;
-    if (p.reason === 'no-response') continue;
-    if (firstAnswered < 0) firstAnswered = i;
-    const rtt = p.evidence?.rttMs;
-    if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
-  }
-  if (appeared !== known.length) return undefined;
-  return new RowsSummary(rows, known, counts, firstAnswered, latencyMs);
+function fromTally(rows: PortRows, known: readonly ScanType[]): RowsSummary | undefined {
+  const t = rows.tally!();
+  return t && new RowsSummary(rows, known, t.counts, t.firstAnswered, t.latencyMs);
 }
 
 /** summarize for any rows: scan types by first appearance */
@@ -131,7 +104,7 @@ function summarizeAny(rows: PortRows): RowsSummary {
         for (let s = 0; s < PORT_STATES.length; s++) counts.push(0);
       }
     }
-    counts[position * PORT_STATES.length + STATE_INDEX[p.state]]++;
+    counts[position * PORT_STATES.length + STATE_ORDINAL.get(p.state)!]++;
     if (p.reason === 'no-response') continue;
     if (firstAnswered < 0) firstAnswered = i;
     const rtt = p.evidence?.rttMs;

@@ -12,7 +12,7 @@ import type { DecidedProbe } from './resume.js';
 import { ReplyOutcome, Scheduler } from './scheduler.js';
 import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
 import { silentResult } from './tracker.js';
-import { reportHosts } from './tracked-rows.js';
+import { runReport } from './run-report.js';
 import {
   emptyStats,
   type PortResult,
@@ -339,47 +339,19 @@ class ScanRun implements RecordVisitor {
   }
 
   private report(incomplete: boolean): ScanReport {
-    const s = this.scheduler;
-    const stats: ScanStats = {
-      ...this.stats,
-      retransmissions: s.retransmissions,
-      notes: this.notes(incomplete),
-    };
-    if (!Number.isNaN(s.rtt.srttMs)) stats.srttMs = Math.round(s.rtt.srttMs * 1000) / 1000;
-    return {
-      scanner: 'rawscan',
-      version: this.options.version ?? '',
-      args: this.options.commandLine ?? '',
-      scanTypes: [...s.space.kinds],
-      ports: Array.from(s.space.ports),
-      startTime: this.startTime,
-      endTime: Date.now(),
-      hosts: reportHosts(s.space, s.verdicts, s.decidedIndices()),
-      stats,
+    return runReport(
+      {
+        scheduler: this.scheduler,
+        stats: this.stats,
+        startTime: this.startTime,
+        options: this.options,
+        failure: this.failure,
+        resumed: this.resumed,
+        timeExceeded: this.timeExceeded,
+        engineNotes: this.engineNotes,
+      },
       incomplete,
-      verbose: this.options.verbose ?? 0,
-    };
-  }
-
-  private notes(incomplete: boolean): string[] {
-    const s = this.scheduler;
-    const notes: string[] = [];
-    if (this.failure !== null) notes.push(`scan stopped: ${this.failure}`);
-    if (incomplete) notes.push(`scan interrupted: ${s.decided} of ${s.total} probes decided`);
-    if (this.resumed > 0)
-      notes.push(`resumed: ${this.resumed} probes decided by an earlier run were not probed again`);
-    if (this.stats.pcapDropped > 0) {
-      notes.push(
-        `the capture dropped ${this.stats.pcapDropped} packets: some ports may show as silent; lower --max-rate`,
-      );
-    }
-    if (this.stats.sendErrors > 0) notes.push(`${this.stats.sendErrors} probes could not be sent`);
-    if (this.timeExceeded > 0) notes.push(`${this.timeExceeded} ICMP time-exceeded replies (TTL too low?)`);
-    if (s.lateReplies > 0)
-      notes.push(`${s.lateReplies} replies came after their probe was decided (ignored)`);
-    notes.push(...s.timingNotes());
-    for (const [text, count] of this.engineNotes) notes.push(count > 1 ? `${text} (${count} times)` : text);
-    return notes;
+    );
   }
 
   private verdictHook(hook: NonNullable<ScanHooks['verdict']>) {

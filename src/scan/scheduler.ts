@@ -21,7 +21,7 @@ import {
   type TimingParams,
 } from './timing.js';
 import { Verdicts } from './tracker.js';
-import { PROBE_KINDS, type ProbeKind, type ReplyRecord, type ScanPlan } from './types.js';
+import { KIND_ORDINAL, type ReplyRecord, type ScanPlan } from './types.js';
 
 /** Most probes one pump releases, so that one chunk never stalls the event loop. */
 const MAX_CHUNK = 16384;
@@ -33,8 +33,6 @@ const RETRY_SHARE = 0.75;
 const LOSS_SAMPLES_MIN = 100;
 /** The retry limit aims at this many answering probes lost on every try, per scan. */
 const MISSED_PER_SCAN = 0.01;
-
-const KIND_ORDINAL = new Map<ProbeKind, number>(PROBE_KINDS.map((k, i) => [k, i]));
 
 /** What a reply did. */
 export const ReplyOutcome = {

@@ -158,7 +158,7 @@ class TrackedScan {
       }
       counts[slot * states + verdicts.stateOrdinal(row)]++;
       if (firstAnswered < 0) firstAnswered = i;
-      const rtt = verdicts.rttOf(row);
+      const rtt = verdicts.roundedRtt(row);
       if (rtt !== undefined && (latencyMs === undefined || rtt < latencyMs)) latencyMs = rtt;
     }
     return appeared === kinds ? { counts, firstAnswered, latencyMs } : undefined;

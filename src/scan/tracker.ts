@@ -5,13 +5,18 @@
 // SILENT_STATE of its kind, of the base kind for custom) with reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
-import { PORT_STATES, REASONS, type PortEvidence, type PortResult, type ReplyRecord } from './types.js';
+import {
+  PORT_STATES,
+  REASONS,
+  REASON_ORDINAL,
+  STATE_ORDINAL,
+  type PortEvidence,
+  type PortResult,
+  type ReplyRecord,
+} from './types.js';
 
 /** Largest index space materialised through a direct table (16 MiB of Int32). */
 const DIRECT_TABLE_MAX = 2 ** 22;
-
-const STATE_ORDINAL = new Map(PORT_STATES.map((s, i) => [s, i]));
-const REASON_ORDINAL = new Map(REASONS.map((r, i) => [r, i]));
 
 // Byte columns of a row (stride BYTES).
 const STATE = 0,
@@ -120,12 +125,7 @@ export class Verdicts {
   }
 
   /** a row's rtt as its evidence reads (rttMs): ms, rounded to the microsecond; undefined when unknown */
-  rttOf(row: number): number | undefined {
-    return this.roundedRtt(row);
-  }
-
-  /** rtt of a row in ms, rounded to the microsecond; undefined when unknown */
-  private roundedRtt(row: number): number | undefined {
+  roundedRtt(row: number): number | undefined {
     const rtt = this.rttMs[row];
     return Number.isNaN(rtt) ? undefined : Math.round(rtt * 1000) / 1000;
   }

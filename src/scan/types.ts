@@ -34,6 +34,13 @@ export const REASONS = [
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
+const ordinals = <T extends string>(values: readonly T[]): ReadonlyMap<T, number> =>
+  new Map(values.map((v, i) => [v, i]));
+/** Each value's index in PORT_STATES, PROBE_KINDS, REASONS: the ordinals of the native records. */
+export const STATE_ORDINAL = ordinals(PORT_STATES);
+export const KIND_ORDINAL = ordinals(PROBE_KINDS);
+export const REASON_ORDINAL = ordinals(REASONS);
+
 /** The scan types a user asks for; the connect scan needs no native engine. */
 export type ScanType = ProbeKind | 'connect';
 

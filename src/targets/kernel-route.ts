@@ -14,6 +14,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { endianness, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { ipToString, parseIpv4 } from './ipv4.js';
+import type { Route } from './route.js';
 
 /** What kernelRoute asks of the host; tests give their own. */
 export interface HostView {
@@ -23,13 +24,6 @@ export interface HostView {
   mainTable(): string | undefined;
   /** os.networkInterfaces(): the addresses of the interfaces that are up */
   interfaces(): NodeJS.Dict<NetworkInterfaceInfo[]>;
-}
-
-/** The route to dest when the kernel's source and main table agree on a device, else undefined. */
-export interface KernelRoute {
-  device: string;
-  source: string;
-  gateway?: string;
 }
 
 /** Any port does: connect() only routes, and the socket is closed unused. */
@@ -56,18 +50,18 @@ export const thisHost: HostView = {
   interfaces: networkInterfaces,
 };
 
-export async function kernelRoute(dest: string, host: HostView = thisHost): Promise<KernelRoute | undefined> {
+/** The route to dest when the kernel's source and main table agree on a device, else undefined. */
+export async function kernelRoute(dest: string, host: HostView = thisHost): Promise<Route | undefined> {
   const destination = parseIpv4(dest);
-  const source = destination === null ? undefined : await host.sourceFor(dest);
-  if (destination === null || source === undefined) return undefined;
+  if (destination === null) return undefined;
+  const source = await host.sourceFor(dest);
+  if (source === undefined) return undefined;
   const owners = ipv4Owners(host.interfaces());
   if (destination >>> 24 === 127 || owners.has(dest)) return { device: 'lo', source };
   const table = host.mainTable();
   const best = table === undefined ? undefined : bestMainRoute(table, destination);
   if (best === undefined || owners.get(source)?.join() !== best.device) return undefined;
-  return best.gateway === undefined
-    ? { device: best.device, source }
-    : { device: best.device, source, gateway: best.gateway };
+  return { ...best, source };
 }
 
 /** IPv4 address -> the interfaces that hold it. */

@@ -39,7 +39,7 @@ export interface RouteOptions {
   host?: HostView | null;
 }
 
-export const execRunner: CommandRunner = (file, args) =>
+const execRunner: CommandRunner = (file, args) =>
   new Promise((resolve, reject) => {
     execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(error);
