@@ -34,10 +34,10 @@ import {
 } from './port-view.js';
 import { TextChunks, type TextSink } from './chunks.js';
 import { ListingCache } from './listing.js';
-import type { RowsSummary } from './rows-summary.js';
 import { ctime, shortStamp, twoSignificant } from './time.js';
 import { describeFlag, middleboxFlags } from '../audit/middlebox.js';
-import { portRows } from '../scan/port-rows.js';
+import { portRows, type PortRows } from '../scan/port-rows.js';
+import { hostLatency } from './rows-summary.js';
 import { hostFilterRanges } from '../audit/stateful.js';
 
 export const normalFormatter: Formatter = {
@@ -53,7 +53,7 @@ export const normalFormatter: Formatter = {
     let up = 0;
     for (const host of report.hosts) {
       if (hostReport(out, host, report, opts, kept)) up++;
-      yield* out.take();
+      if (out.ready) yield* out.take();
     }
     const trailer = report.stats.notes.map((note) => `Note: ${oneLine(note)}\n`);
     if (report.incomplete) trailer.push(`${INCOMPLETE_WARNING}\n`);
@@ -83,11 +83,53 @@ function hostReport(
   opts: RenderOptions,
   kept: KeptTexts,
 ): boolean {
+  const rows = portRows(host);
+  const frame = kept.listings.frameFor(host, rows);
+  let up: boolean;
+  if (frame === undefined) {
+    up = wholeHost(out, host, rows, report, opts, kept);
+  } else {
+    out.add(frame.before);
+    out.add(host.address);
+    out.add(frame.after);
+    if (frame.up) out.add(latencyText(hostLatency(rows), kept.latencies));
+    out.add(frame.tail);
+    up = frame.up;
+  }
+  out.add(`${filterText(host)}\n`);
+  return up;
+}
+
+/**
+ * Adds the host's name, status line and port listing, and keeps their frame
+ * (ListingCache.keepFrame); returns whether the host is up.
+ */
+function wholeHost(
+  out: TextChunks,
+  host: HostResult,
+  rows: PortRows,
+  report: ScanReport,
+  opts: RenderOptions,
+  kept: KeptTexts,
+): boolean {
   const name = host.hostname ? `${host.hostname} (${host.address})` : host.address;
   const live = hostLiveness(host);
-  out.add(`rawscan scan report for ${name}\n${hostStatusLine(host, live, opts, kept)}\n`);
-  kept.listings.add(out, portRows(host), (sink) => portListing(sink, host, report, name, opts));
-  out.add(`${filterText(host)}\n`);
+  // The status line around its latency, the one part of it that differs between hosts of one frame.
+  let status = '\nHost did not answer any probe (state unknown).';
+  let latency = '';
+  let statusEnd = '\n';
+  if (live.up) {
+    const evidence = opts.reason ? live.evidenceRow() : undefined;
+    status = evidence ? `\nHost is up, received ${reasonText(host, evidence)}` : '\nHost is up';
+    latency = latencyText(live.latencyMs, kept.latencies);
+    statusEnd = '.\n';
+  }
+  const before = 'rawscan scan report for ';
+  out.add(`${before}${name}${status}${latency}${statusEnd}`);
+  const listing = kept.listings.add(out, rows, (sink) => portListing(sink, host, report, name, opts));
+  if (listing !== undefined) {
+    kept.listings.keepFrame(host, { before, after: status, tail: `${statusEnd}${listing}`, up: live.up });
+  }
   return live.up;
 }
 
@@ -107,13 +149,6 @@ function portListing(
     named = sectionText(sink, section, host, name, headed, opts) || named;
   }
   return !named;
-}
-
-function hostStatusLine(host: HostResult, live: RowsSummary, opts: RenderOptions, kept: KeptTexts): string {
-  if (!live.up) return 'Host did not answer any probe (state unknown).';
-  const evidence = opts.reason ? live.evidenceRow() : undefined;
-  const received = evidence ? `, received ${reasonText(host, evidence)}` : '';
-  return `Host is up${received}${latencyText(live.latencyMs, kept.latencies)}.`;
 }
 
 function latencyText(ms: number | undefined, kept: Map<number, string>): string {

@@ -43,6 +43,13 @@ export function rowsSummary(rows: PortRows): RowsSummary {
   return memoized(rows, SUMMARY, summarize);
 }
 
+/** rowsSummary(rows).latencyMs; a one-row host's (a sweep's) without making its summary */
+export function hostLatency(rows: PortRows): number | undefined {
+  if (rows.length !== 1) return rowsSummary(rows).latencyMs;
+  const p = rows.row(0);
+  return p.reason === 'no-response' ? undefined : p.evidence?.rttMs;
+}
+
 /** Ports per state ordinal of one scan type (every scan type when undefined), and their total. */
 export function stateCounts(summary: RowsSummary, scan?: ScanType): { counts: number[]; total: number } {
   const counts = PORT_STATES.map(() => 0);
@@ -74,8 +81,13 @@ function oneRow(rows: PortRows): RowsSummary {
   let scans = ONE_SCAN.get(p.scan);
   if (scans === undefined) ONE_SCAN.set(p.scan, (scans = [p.scan]));
   const answered = p.reason !== 'no-response';
-  const latency = answered ? p.evidence?.rttMs : undefined;
-  return new RowsSummary(rows, scans, ONE_PORT[STATE_ORDINAL.get(p.state)!], answered ? 0 : -1, latency);
+  return new RowsSummary(
+    rows,
+    scans,
+    ONE_PORT[STATE_ORDINAL.get(p.state)!],
+    answered ? 0 : -1,
+    hostLatency(rows),
+  );
 }
 
 /**

@@ -48,7 +48,7 @@ export const xmlFormatter: Formatter = {
     let up = 0;
     for (const host of report.hosts) {
       if (hostElement(out, host, report, text, listings)) up++;
-      yield* out.take();
+      if (out.ready) yield* out.take();
     }
     out.add(runstats(report, up));
     yield* out.end();
@@ -127,6 +127,14 @@ function hostElement(
   text: XmlText,
   listings: ListingCache,
 ): boolean {
+  const rows = portRows(host);
+  const frame = listings.frameFor(host, rows);
+  if (frame !== undefined) {
+    out.add(frame.before);
+    out.add(escapeAttribute(host.address));
+    out.add(frame.after);
+    return frame.up;
+  }
   const live = hostLiveness(host);
   const timed = host.startTime !== undefined || host.endTime !== undefined;
   const start = timed
@@ -142,10 +150,10 @@ function hostElement(
   const hostnames = host.hostname
     ? `<hostnames>\n<hostname name="${escapeAttribute(host.hostname)}" type="user"/>\n</hostnames>`
     : '<hostnames>\n</hostnames>';
-  out.add(
-    `${start}${status}\n<address addr="${escapeAttribute(host.address)}" addrtype="ipv4"/>\n${hostnames}`,
-  );
-  listings.add(out, portRows(host), (sink) => {
+  const before = `${start}${status}\n<address addr="`;
+  const afterAddress = `" addrtype="ipv4"/>\n${hostnames}`;
+  out.add(`${before}${escapeAttribute(host.address)}${afterAddress}`);
+  const listing = listings.add(out, rows, (sink) => {
     const sections = hostSections(host, report, text.opts);
     for (const section of sections) {
       sink.add(sections.length > 1 ? `\n${comment(SCAN_LABELS[section.scan])}\n<ports>` : '\n<ports>');
@@ -154,6 +162,14 @@ function hostElement(
     return true;
   });
   out.add('\n</host>\n');
+  if (listing !== undefined) {
+    listings.keepFrame(host, {
+      before,
+      after: `${afterAddress}${listing}\n</host>\n`,
+      tail: '',
+      up: live.up,
+    });
+  }
   return live.up;
 }
 
