@@ -152,7 +152,11 @@ export function mergeReports(
     stats.notes.push(...report.stats.notes);
     for (const host of report.hosts) {
       let entry = hosts.get(host.address);
-      if (!entry) hosts.set(host.address, (entry = { host: { ...host, ports: [] }, seen: new Set() }));
+      if (!entry) {
+        const { address, hostname, startTime, endTime } = host;
+        entry = { host: { address, hostname, startTime, endTime, ports: [] }, seen: new Set() };
+        hosts.set(address, entry);
+      }
       for (const p of host.ports) {
         const key = `${p.port}/${p.scan}`;
         if (entry.seen.has(key)) continue;

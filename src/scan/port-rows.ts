@@ -112,17 +112,16 @@ export function memoized<T>(rows: PortRows, slot: MemoSlot, compute: (rows: Port
 /**
  * A host whose PortResult objects are made on the first read of `ports` (and
  * kept: from then on its rows are that array, which callers may change).
+ * Subclasses say how its address is had.
  */
-export class LazyPortsHost implements HostResult {
+export abstract class LazyPortsHost implements HostResult {
+  abstract readonly address: string;
   hostname?: string;
   startTime?: number;
   endTime?: number;
   private made?: PortResult[];
 
-  constructor(
-    readonly address: string,
-    private readonly source: PortRows,
-  ) {}
+  constructor(private readonly source: PortRows) {}
 
   get ports(): PortResult[] {
     if (this.made === undefined) {

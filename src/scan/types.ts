@@ -124,6 +124,10 @@ export interface PortResult {
   evidence?: PortEvidence;
 }
 
+/**
+ * A host of a report. A raw scan's hosts are LazyPortsHost objects whose
+ * address and ports are getters: copy a host field by field, not by spread.
+ */
 export interface HostResult {
   /** dotted quad */
   address: string;

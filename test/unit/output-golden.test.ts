@@ -84,7 +84,12 @@ function withPlainHosts(report: ScanReport): ScanReport {
   const hosts = report.hosts.map((h): HostResult => {
     const rows = portRows(h);
     const ports = Array.from({ length: rows.length }, (_, i) => rows.result(i));
-    return h.hostname === undefined ? { address: h.address, ports } : { ...h, ports };
+    // Field by field: a raw scan's host has its address and ports as getters, which a spread leaves out.
+    const copy: HostResult = { address: h.address, ports };
+    if (h.hostname !== undefined) copy.hostname = h.hostname;
+    if (h.startTime !== undefined) copy.startTime = h.startTime;
+    if (h.endTime !== undefined) copy.endTime = h.endTime;
+    return copy;
   });
   return { ...report, hosts };
 }
