@@ -11,11 +11,14 @@
 // The rest of dist/ stays tsc's: the lab, tests and benchmarks import it, and
 // dist/lab/listener.js runs on its own.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { build } from 'rolldown';
 
+const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli');
 const BUNDLE = join(CLI, 'main.cjs');
@@ -44,9 +47,53 @@ export default function stringWidth(text, options) {
   },
 };
 
+/**
+ * node's own modules that most runs never call but that the bundle would load
+ * on every start: rolldown turns each import of one into a require() at the
+ * top of the bundle. node:crypto alone takes ~6.5 ms to load (a scan's key
+ * and seed come from src/scan/random.ts), node:child_process ~4 ms (the lab,
+ * the `ip route` fallback). Each import of these gets a stand-in module whose
+ * functions load the real one on their first call. Only functions are
+ * offered: importing anything else from these modules fails the build.
+ */
+const LAZY_BUILTINS = ['node:crypto', 'node:child_process'];
+
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  resolveId(source, importer) {
+    // The stand-in's own require() of the module stays the real one.
+    if (importer?.startsWith('\0lazy-builtin:')) return null;
+    return LAZY_BUILTINS.includes(source) ? `\0lazy-builtin:${source}` : null;
+  },
+  load(id) {
+    if (!id.startsWith('\0lazy-builtin:')) return null;
+    const name = id.slice('\0lazy-builtin:'.length);
+    const real = require(name);
+    const lines = [
+      `const { promisify } = require("node:util");`,
+      `let real;`,
+      `const load = () => (real ??= require(${JSON.stringify(name)}));`,
+    ];
+    // Functions, not classes (whose wrapper could not be called with new).
+    for (const key of Object.keys(real).filter((k) => typeof real[k] === 'function' && /^[a-z]/.test(k))) {
+      lines.push(`export function ${key}(...args) { return load().${key}(...args); }`);
+      // promisify(execFile) resolves to { stdout, stderr } through this symbol.
+      if (real[key][promisify.custom] !== undefined) {
+        lines.push(
+          `Object.defineProperty(${key}, promisify.custom, { get: () => load().${key}[promisify.custom] });`,
+        );
+      }
+    }
+    return lines.join('\n');
+  },
+};
+
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {
   if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('/node_modules/yargs/')) return;
+  if (log.code === 'MISSING_EXPORT' && log.message.includes('lazy-builtin:')) {
+    throw new Error(`bundle-cli: ${log.message} (lazy-builtins offers a module's functions only)`);
+  }
   handle(level, log);
 }
 
@@ -54,7 +101,7 @@ rmSync(`${BUNDLE}.cache`, { force: true });
 await build({
   input: join(ROOT, 'src/cli/main.ts'),
   platform: 'node',
-  plugins: [lazyStringWidth],
+  plugins: [lazyStringWidth, lazyBuiltins],
   onLog,
   logLevel: 'warn',
   output: { file: BUNDLE, format: 'cjs', codeSplitting: false, sourcemap: true },

@@ -10,7 +10,6 @@
 // settled, without waiting for the scan's retransmissions of expired probes.
 // An engine waiting for its turn captures other passes' ICMP replies too: its
 // own cookie key rejects them once it starts.
-import { randomBytes, randomInt } from 'node:crypto';
 import { loadAddon, mapEngineError } from '../native/addon.js';
 import type { EngineConfig, NativeAddon, NativeEngine } from '../native/types.js';
 import { runScan } from '../scan/orchestrator.js';
@@ -18,6 +17,7 @@ import type { TimingOptions } from '../scan/timing.js';
 import { PROBE_KINDS, type PortResult, type ReplyRecord, type TargetList } from '../scan/types.js';
 import { parseIpv4 } from '../targets/ipv4.js';
 import type { ProbeAnswer, ProbeObservation, Prober } from './firewalk.js';
+import { randomBytes } from '../scan/random.js';
 
 export interface EngineProberOptions {
   /** capture interface towards the targets */
@@ -74,7 +74,7 @@ function engineConfig(opts: EngineProberOptions, ttl: number): EngineConfig {
   return {
     device: opts.device,
     sourceAddress: opts.sourceAddress,
-    sourcePortBase: SOURCE_PORT_FLOOR + randomInt(SOURCE_PORT_SPAN),
+    sourcePortBase: SOURCE_PORT_FLOOR + Math.floor(Math.random() * SOURCE_PORT_SPAN),
     key: randomBytes(16),
     kinds: [PROBE_KINDS.indexOf('syn')],
     ttl,

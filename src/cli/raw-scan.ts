@@ -3,7 +3,6 @@
 // (privilege and device errors mapped to UsageError), then runScan. A command
 // that runs several scans opens every engine first (openRawScan), drops its
 // privileges, and only then runs them: a dropped process cannot open another.
-import { randomBytes } from 'node:crypto';
 import { UsageError } from './errors.js';
 import { customBase, type ScanSettings } from './scan-options.js';
 import { VERSION } from './version.js';
@@ -14,6 +13,7 @@ import type { DecidedProbe } from '../scan/resume.js';
 import { PROBE_KINDS, type ProbeKind, type ScanReport, type TargetList } from '../scan/types.js';
 import { ipToString, parseIpv4 } from '../targets/ipv4.js';
 import { lookupRoute } from '../targets/route.js';
+import { randomBytes } from '../scan/random.js';
 
 export interface RawScanRequest {
   targets: TargetList;

@@ -4,7 +4,6 @@
 // reported from the file, not probed again. The command must describe the
 // same scan (targets, ports, scan types, probe options); timing and output
 // options may change between runs.
-import { randomBytes } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { UsageError } from './errors.js';
 import { setExitCode } from './exit.js';
@@ -24,6 +23,7 @@ import {
 } from '../scan/resume.js';
 import type { ProbeKind, ScanPlan } from '../scan/types.js';
 import type { TargetSet } from '../targets/target-set.js';
+import { randomSeed } from '../scan/random.js';
 
 /** Exit status when the journal could not be written (the scan's results are still reported). */
 const EXIT_JOURNAL_FAILED = 2;
@@ -89,7 +89,7 @@ export async function openResume(
   const contents = await readContents(path);
   const header = contents.header;
   let decided: DecidedProbe[] = [];
-  let scanSeed = seed ?? randomBytes(8).readBigUInt64LE();
+  let scanSeed = seed ?? randomSeed();
   if (header) {
     const diff = identityDifferences(header.identity, identity);
     if (diff.length > 0) {

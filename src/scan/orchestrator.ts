@@ -3,7 +3,6 @@
 // in place, fed to the scheduler, and followed by a release (answers open the
 // window). The scan ends when every probe is decided — the last deadline comes
 // from the measured RTT, there is no fixed wait — or when the signal aborts it.
-import { randomBytes } from 'node:crypto';
 import { getSystemErrorName } from 'node:util';
 import { decodeBatch, type EngineErrorRecord, type RecordVisitor } from '../native/records.js';
 import type { NativeEngine } from '../native/types.js';
@@ -13,6 +12,7 @@ import { ReplyOutcome, Scheduler } from './scheduler.js';
 import { resolveTiming, type TimingOptions, type TimingParams } from './timing.js';
 import { silentResult } from './tracker.js';
 import { runReport } from './run-report.js';
+import { randomSeed } from './random.js';
 import {
   emptyStats,
   type PortResult,
@@ -143,7 +143,7 @@ class ScanRun implements RecordVisitor {
     const now = options.clock();
     this.timing = resolveTiming(options);
     this.scheduler = new Scheduler(plan, this.timing, {
-      seed: options.seed ?? randomBytes(8).readBigUInt64LE(),
+      seed: options.seed ?? randomSeed(),
       shard: options.shard,
       nowMs: now,
     });

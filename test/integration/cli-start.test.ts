@@ -1,10 +1,12 @@
 // The built CLI's start-up (scripts/bundle-cli.mjs, scripts/cli-loader.cjs):
 // the package's bin runs as a program, drops NODE_EXTRA_CA_CERTS through its
 // #! line, runs the bundle from a code cache V8 accepts, reaches node's
-// modules from inside the bundle, and `node dist/cli/main.js` still runs the
-// same CLI. Needs `npm run build`, no root.
+// modules from inside the bundle (node:crypto and node:child_process only when
+// called), and `node dist/cli/main.js` still runs the same CLI. Needs
+// `npm run build`, no root.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +55,20 @@ describe('the built CLI', () => {
     const ran = await run(CLI, ['-sT', '-n', '-p', '1', 'localhost']);
     expect(ran.stderr).toBe('');
     expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
+  });
+
+  it('loads node:crypto and node:child_process only when called (the lazy-builtins stand-ins)', async () => {
+    // A preloaded script reports, as the process exits, which of the two node loaded.
+    const hook = join(mkdtempSync(join(tmpdir(), 'rawscan-start-')), 'modules.cjs');
+    writeFileSync(
+      hook,
+      "process.on('exit', () => process.stderr.write('loaded:' + process.moduleLoadList" +
+        ".filter((m) => /^NativeModule (crypto|child_process)$/.test(m)).join(',') + '\\n'));",
+    );
+    const scan = await run(process.execPath, ['--require', hook, CLI, '-sT', '-n', '-p', '1', '127.0.0.1']);
+    expect(scan.stdout).toMatch(/^1\/tcp +closed /m);
+    expect(scan.stderr).toBe('loaded:\n');
+    // Calls through the stand-ins: resume.test.ts (--resume hashes its journal) and lab-command.test.ts (ip, nft).
   });
 
   it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {

@@ -16,7 +16,6 @@ import { UsageError } from '../../cli/errors.js';
 import { cidrBounds, ipToString, parseIpv4 } from '../../targets/ipv4.js';
 import { FORGED_SOURCE_MAC, macToString, parseMac } from './packet.js';
 
-const execFileP = promisify(execFile);
 const LAB_SPACE = cidrBounds(parseIpv4('198.18.0.0')!, 15);
 /** A port nothing listens on; the datagram only makes the kernel resolve the next hop's MAC. */
 const DISCARD_PORT = 9;
@@ -28,7 +27,7 @@ export interface Link {
 }
 
 async function ipJson(args: string[]): Promise<Record<string, unknown>[]> {
-  const { stdout } = await execFileP('ip', ['-j', ...args], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('ip', ['-j', ...args], { encoding: 'utf8' });
   return stdout.trim() === '' ? [] : (JSON.parse(stdout) as Record<string, unknown>[]);
 }
 
