@@ -9,8 +9,9 @@ const MIB = 1024 * KIB;
 const NATIVE_MIN = 64 * KIB;
 
 describe('ringBytesPerEngine', () => {
-  it.each<[string, number, number, number | undefined]>([
-    ['one engine keeps the engine default', 1, 1_000_000, undefined],
+  it.each<[string, number, number, number]>([
+    ['one engine of a large scan takes the engine default', 1, 1_000_000, 16 * MIB],
+    ['one engine of a one-port scan takes the smallest ring', 1, 1, 256 * KIB],
     ['a few probes get the smallest ring', 17, 3, 256 * KIB],
     ['a ring grows with the probes of its scan', 2, 1000, 2000 * KIB],
     ['never above the engine default', 2, 1_000_000, 16 * MIB],
@@ -21,9 +22,9 @@ describe('ringBytesPerEngine', () => {
   });
 
   it('keeps the rings of up to 256 engines within 64 MiB, and every ring one the binding accepts', () => {
-    for (const engines of [2, 3, 5, 16, 100, 256]) {
+    for (const engines of [1, 2, 3, 5, 16, 100, 256]) {
       for (const probes of [0, 1, 500, 40_000, 1_000_000]) {
-        const ring = ringBytesPerEngine(engines, probes)!;
+        const ring = ringBytesPerEngine(engines, probes);
         expect(ring).toBeGreaterThanOrEqual(NATIVE_MIN);
         expect(ring * engines).toBeLessThanOrEqual(64 * MIB);
       }
