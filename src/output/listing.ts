@@ -12,13 +12,16 @@
 // A HostFrame goes one step further: a host's whole text but its address (and
 // in normal output its latency), kept with the listing.
 import type { PortRows } from '../scan/port-rows.js';
-import type { HostResult, PortResult } from '../scan/types.js';
+import type { HostResult, PortResult, ScanType } from '../scan/types.js';
 import { StringSink, flat, type TextSink } from './chunks.js';
 
 export const LISTING_MAX_ROWS = 8;
 
 export class ListingCache {
   private readonly kept: PortResult[] = [];
+  /** PortRows.listed of the kept rows, when they had it; with their scan types */
+  private readonly keys: number[] = [];
+  private keysOf: readonly ScanType[] | undefined;
   private text: string | undefined;
   /** the frame of a host with the kept listing; dropped with it */
   private frame: HostFrame | undefined;
@@ -70,6 +73,14 @@ export class ListingCache {
   /** the kept listing when rows read as the rows it was made of */
   private reuse(rows: PortRows): string | undefined {
     if (this.text === undefined || rows.length !== this.kept.length) return undefined;
+    if (rows.listed !== undefined && rows.scanTypes === this.keysOf) {
+      // Rows of the same store: compared without decoding them.
+      for (let i = 0; i < rows.length; i++) {
+        const key = rows.listed(i);
+        if (key < 0 || key !== this.keys[i]) return undefined;
+      }
+      return this.text;
+    }
     for (let i = 0; i < rows.length; i++) if (!sameListing(rows.row(i), this.kept[i])) return undefined;
     return this.text;
   }
@@ -77,11 +88,17 @@ export class ListingCache {
   private keep(rows: PortRows, text: string): void {
     const kept = this.kept;
     kept.length = rows.length;
+    this.keysOf = undefined;
     for (let i = 0; i < rows.length; i++) {
       const p = rows.row(i);
       if (p.evidence?.responder !== undefined) return;
       const { port, protocol, scan, state, reason, reasonTtl, service } = p;
       kept[i] = { port, protocol, scan, state, reason, reasonTtl, service };
+    }
+    if (rows.listed !== undefined && rows.scanTypes !== undefined) {
+      this.keys.length = rows.length;
+      for (let i = 0; i < rows.length; i++) this.keys[i] = rows.listed(i);
+      this.keysOf = rows.scanTypes;
     }
     // Flat: added to every host's text, a rope would be walked again for each.
     this.text = flat(text);

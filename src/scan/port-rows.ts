@@ -33,6 +33,13 @@ export interface PortRows {
    * state, reason: PORT_STATES and REASONS ordinals). See unpackRow.
    */
   packed?(i: number): number;
+  /**
+   * When scanTypes is known: what a port listing shows of row i, as one
+   * number (packed(i) + reasonTtl * 2^32), read without decoding the row; -1
+   * when the reply came from another address than the host's (a listing names
+   * that address). Rows of one store with equal values list alike.
+   */
+  listed?(i: number): number;
 }
 
 /** The fields of PortRows.packed. */

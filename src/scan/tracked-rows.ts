@@ -193,6 +193,13 @@ class TrackedScan {
       : packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row));
   }
 
+  /** PortRows.listed of a position of the decided list; base is the target's first index, whose address is target */
+  listed(position: number, base: number, target: number): number {
+    const row = this.rowOf(this.covered === null ? position : this.covered[position]) - 1;
+    if (row >= 0 && this.verdicts.responder(row) !== target) return -1;
+    return this.packed(position, base) + (row < 0 ? 0 : this.verdicts.ttl(row) * 2 ** 32);
+  }
+
   /** The result at a position of the decided list, an object of its own (see row) */
   result(position: number, base: number, target: number): PortResult {
     const { space } = this;
@@ -237,5 +244,9 @@ class TrackedRows implements PortRows {
 
   packed(i: number): number {
     return this.scan.packed(this.first + i, this.base);
+  }
+
+  listed(i: number): number {
+    return this.scan.listed(this.first + i, this.base, this.target);
   }
 }

@@ -114,6 +114,16 @@ export class Verdicts {
     evidence.responder = responder !== target ? ipToString(responder) : undefined;
   }
 
+  /** the TTL of a row's reply */
+  ttl(row: number): number {
+    return this.bytes[row * BYTES + TTL];
+  }
+
+  /** the address a row's reply came from */
+  responder(row: number): number {
+    return this.words[row * 2];
+  }
+
   /** the REASONS ordinal of a row's reason */
   reasonOrdinal(row: number): number {
     return this.bytes[row * BYTES + REASON];

@@ -63,8 +63,11 @@ function plainSweep(seed: number): ScanReport {
   return withReport({ scanTypes: ['syn'], ports: [22, 23, 80], hosts });
 }
 
-/** A tracked sweep (the raw scan's own report) of 300 hosts x ports. */
-function trackedSweep(seed: number, ports: number[]): ScanReport {
+/**
+ * A tracked sweep (the raw scan's own report) of 300 hosts x ports; icmp: the
+ * share of ICMP answers, half of them from a router (which the listing names).
+ */
+function trackedSweep(seed: number, ports: number[], icmp: number): ScanReport {
   const random = mulberry32(seed);
   const addresses = Array.from({ length: 300 }, (_, i) => 0xc6130001 + i);
   const targets = { size: addresses.length, at: (i: number) => addresses[i] };
@@ -73,8 +76,8 @@ function trackedSweep(seed: number, ports: number[]): ScanReport {
   recordRandomVerdicts(random, space, addresses, verdicts, {
     undecided: 0,
     silent: 0.1,
-    open: 0.8,
-    icmp: 0.93,
+    open: 0.1 + 0.8 * (1 - icmp),
+    icmp: 1 - icmp,
     forged: 0.05,
     oddWindows: false,
   });
@@ -119,8 +122,12 @@ describe.each(FORMATS)(
       expect(whole.some((t) => /admin-prohibited|Host is up/.test(t))).toBe(true);
     });
 
-    it.each([[[23]], [[22, 80]]])('tracked sweep of ports %j', (ports) => {
-      check(trackedSweep(7, ports));
+    it.each([
+      [[23], 0.07],
+      [[22, 80], 0.07],
+      [[23], 0.6],
+    ])('tracked sweep of ports %j, a share %d of answers ICMP', (ports, icmp) => {
+      check(trackedSweep(7, ports, icmp));
     });
   },
 );
