@@ -85,7 +85,7 @@ export async function handler(argv: FirewalkArgs): Promise<void> {
     throw new UsageError('firewalk needs targets behind the gateway, e.g. 198.18.2.10');
   if (!canUseRawSockets()) throw new UsageError(PRIVILEGE_MESSAGE);
   const dropPlan = planDropForProcess(argv.user);
-  const ports = Array.from(parsePortSpec(argv.ports));
+  const ports = parsePortSpec(argv.ports);
   const targets = await loadTargets({ specs: argv.targets ?? [] });
   if (targets.size * ports.length > MAX_PROBES) {
     throw new UsageError(

@@ -67,7 +67,7 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
   const raw = !settings.scanTypes.includes('connect');
   if (raw && !privileged) throw new UsageError(PRIVILEGE_MESSAGE);
   const dropPlan = planDropForProcess(argv.user);
-  const ports = Array.from(argv.ports === undefined ? defaultPorts() : parsePortSpec(argv.ports));
+  const ports = argv.ports === undefined ? defaultPorts() : parsePortSpec(argv.ports);
   const loaded = await loadTargets({
     specs: argv.targets ?? [],
     inputFile: argv['input-list'],

@@ -78,7 +78,7 @@ export function evenCounts(total: number): PortCounts {
 
 /** Parses a port list such as '22,80,1000-1010' (the -p grammar, no service names); `what` names the option. */
 export function parsePortList(text: string, what: string): number[] {
-  return Array.from(parsePortSpec(text, NO_SERVICES, what));
+  return parsePortSpec(text, NO_SERVICES, what);
 }
 
 const NO_SERVICES = new ServiceTable([], 'no services table: give port numbers');

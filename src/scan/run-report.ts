@@ -37,7 +37,7 @@ export function runReport(run: RunFacts, incomplete: boolean): ScanReport {
     version: run.options.version ?? '',
     args: run.options.commandLine ?? '',
     scanTypes: [...s.space.kinds],
-    ports: Array.from(s.space.ports),
+    ports: s.space.portList.slice(),
     startTime: run.startTime,
     endTime: Date.now(),
     hosts: reportHosts(s.space, s.verdicts, s.decidedIndices()),
