@@ -92,7 +92,11 @@ const lazyBuiltins = {
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {
   if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('/node_modules/yargs/')) return;
-  if (log.code === 'MISSING_EXPORT' && log.message.includes('lazy-builtin:')) {
+  // An import the stand-in does not offer (a class, a constant, a name of another node version).
+  if (
+    (log.code === 'MISSING_EXPORT' || log.code === 'IMPORT_IS_UNDEFINED') &&
+    log.message.includes('lazy-builtin:')
+  ) {
     throw new Error(`bundle-cli: ${log.message} (lazy-builtins offers a module's functions only)`);
   }
   handle(level, log);

@@ -73,7 +73,7 @@ export class ListingCache {
   /** the kept listing when rows read as the rows it was made of */
   private reuse(rows: PortRows): string | undefined {
     if (this.text === undefined || rows.length !== this.kept.length) return undefined;
-    if (rows.listed !== undefined && rows.scanTypes === this.keysOf) {
+    if (rows.listed !== undefined && this.keysOf !== undefined && rows.scanTypes === this.keysOf) {
       // Rows of the same store: compared without decoding them.
       for (let i = 0; i < rows.length; i++) {
         const key = rows.listed(i);

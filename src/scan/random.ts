@@ -21,6 +21,8 @@ export function randomBytes(length: number): Buffer {
       if (read <= 0) return cryptoRandomBytes(length);
       done += read;
     }
+  } catch {
+    return cryptoRandomBytes(length);
   } finally {
     closeSync(fd);
   }

@@ -45,13 +45,15 @@ export function reportHosts(
 }
 
 /**
- * A host of the report. Its address is written out each time it is read,
- * not kept: each output reads it once, and a /16 report's 65536 kept strings
- * cost the garbage collector more (~30 ms, moving them out of the young
- * generation) than writing them twice.
+ * A host of the report. Its address is written out when read, not kept with
+ * the host: a /16 report's 65536 kept strings cost the garbage collector more
+ * (~30 ms, moving them out of the young generation) than writing each once
+ * per output. The scan keeps the last one written, for the outputs that read
+ * a host's address once per port (NDJSON, evidence).
  */
 class TrackedHost extends LazyPortsHost {
   constructor(
+    private readonly scan: TrackedScan,
     private readonly target: number,
     rows: PortRows,
   ) {
@@ -59,7 +61,7 @@ class TrackedHost extends LazyPortsHost {
   }
 
   get address(): string {
-    return ipToString(this.target);
+    return this.scan.address(this.target);
   }
 }
 
@@ -108,7 +110,7 @@ class TrackedScan {
   host(targetIndex: number, first: number, length: number): HostResult {
     const target = this.space.targets.at(targetIndex);
     const base = targetIndex * this.space.ports.length * this.kinds.length;
-    const host = new TrackedHost(target, new TrackedRows(this, first, length, base, target));
+    const host = new TrackedHost(this, target, new TrackedRows(this, first, length, base, target));
     const name = this.space.targets.hostnames?.get(target);
     if (name !== undefined) host.hostname = name;
     return host;
@@ -195,9 +197,28 @@ class TrackedScan {
 
   /** PortRows.listed of a position of the decided list; base is the target's first index, whose address is target */
   listed(position: number, base: number, target: number): number {
-    const row = this.rowOf(this.covered === null ? position : this.covered[position]) - 1;
-    if (row >= 0 && this.verdicts.responder(row) !== target) return -1;
-    return this.packed(position, base) + (row < 0 ? 0 : this.verdicts.ttl(row) * 2 ** 32);
+    const { verdicts } = this;
+    this.locate(position, base);
+    const { slotAt: slot, portAt: port, rowAt: row } = this;
+    if (row < 0) return packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE);
+    if (verdicts.responder(row) !== target) return -1;
+    return (
+      packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row)) +
+      verdicts.ttl(row) * 2 ** 32
+    );
+  }
+
+  // The last address written (TrackedHost.address).
+  private addressOf = -1;
+  private addressText = '';
+
+  /** the dotted quad of target */
+  address(target: number): string {
+    if (target !== this.addressOf) {
+      this.addressOf = target;
+      this.addressText = ipToString(target);
+    }
+    return this.addressText;
   }
 
   /** The result at a position of the decided list, an object of its own (see row) */

@@ -5,7 +5,15 @@
 // called), and `node dist/cli/main.js` still runs the same CLI. Needs
 // `npm run build`, no root.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +58,34 @@ describe('the built CLI', () => {
     expect(ran.stderr).toBe('rawscan: code cache accepted\n');
   });
 
+  it('offers V8 only a cache made from this bundle, and runs without one', async () => {
+    // A copy of the built CLI whose cache file is then cut short or made for another bundle.
+    const root = mkdtempSync(join(tmpdir(), 'rawscan-cache-'));
+    const cli = join(root, 'dist/cli');
+    mkdirSync(cli, { recursive: true });
+    copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
+    for (const file of ['rawscan.cjs', 'main.cjs', 'main.cjs.cache'])
+      copyFileSync(join(REPO, 'dist/cli', file), join(cli, file));
+    const cache = readFileSync(join(cli, 'main.cjs.cache'));
+    const bundleBytes = readFileSync(join(cli, 'main.cjs')).length;
+    const verdict = async (bytes: Buffer) => {
+      writeFileSync(join(cli, 'main.cjs.cache'), bytes);
+      const ran = await run(process.execPath, [join(cli, 'rawscan.cjs'), '--version'], {
+        RAWSCAN_CODE_CACHE: 'report',
+      });
+      expect(ran.stdout).toBe(`${VERSION}\n`);
+      return ran.stderr;
+    };
+    expect(await verdict(cache)).toBe('rawscan: code cache accepted\n');
+    // Cut inside V8's data: offered, and V8 refuses it.
+    expect(await verdict(cache.subarray(0, bundleBytes + 64))).toBe('rawscan: code cache rejected\n');
+    // Cut inside the copy of the bundle, or made from another bundle: not offered.
+    expect(await verdict(cache.subarray(0, bundleBytes - 1))).toBe('rawscan: code cache none\n');
+    const foreign = Buffer.from(cache);
+    foreign[100] ^= 1;
+    expect(await verdict(foreign)).toBe('rawscan: code cache none\n');
+  });
+
   it('resolves a host name (node:dns from inside the bundle): a connect scan of loopback', async () => {
     // Port 1 of loopback: nothing listens there, so the kernel refuses; no packet leaves the host.
     const ran = await run(CLI, ['-sT', '-n', '-p', '1', 'localhost']);
@@ -63,7 +99,7 @@ describe('the built CLI', () => {
     writeFileSync(
       hook,
       "process.on('exit', () => process.stderr.write('loaded:' + process.moduleLoadList" +
-        ".filter((m) => /^NativeModule (crypto|child_process)$/.test(m)).join(',') + '\\n'));",
+        ".filter((m) => /^NativeModule (crypto|child_process|dns\\/promises)$/.test(m)).join(',') + '\\n'));",
     );
     const scan = await run(process.execPath, ['--require', hook, CLI, '-sT', '-n', '-p', '1', '127.0.0.1']);
     expect(scan.stdout).toMatch(/^1\/tcp +closed /m);
