@@ -11,6 +11,7 @@
         "native/binding/js_config.cc",
         "native/binding/test_hooks.cc",
         "native/binding/privilege.cc",
+        "native/binding/route.cc",
         "native/packet/checksum.cc",
         "native/packet/reader.cc",
         "native/packet/reply.cc",

@@ -52,12 +52,13 @@ export default function stringWidth(text, options) {
  * on every start: rolldown turns each import of one into a require() at the
  * top of the bundle. node:crypto alone takes ~6.5 ms to load (a scan's key
  * and seed come from src/scan/random.ts), node:child_process ~4 ms (the lab,
- * the `ip route` fallback), node:dns/promises ~1.6 ms (host names only). Each
+ * the `ip route` fallback), node:dns/promises ~1.6 ms (host names only),
+ * node:dgram ~1.4 ms (a raw scan's route asks the addon instead). Each
  * import of these gets a stand-in module whose
  * functions load the real one on their first call. Only functions are
  * offered: importing anything else from these modules fails the build.
  */
-const LAZY_BUILTINS = ['node:crypto', 'node:child_process', 'node:dns/promises'];
+const LAZY_BUILTINS = ['node:crypto', 'node:child_process', 'node:dns/promises', 'node:dgram'];
 
 const lazyBuiltins = {
   name: 'lazy-builtins',

@@ -1,10 +1,12 @@
 // The addon's exports (src/native/types.ts NativeAddon, and PrivilegeOps in
 // src/native/addon.ts). Registration only: the engine object lives in
-// engine_object.cc, the test hooks in test_hooks.cc, the privilege calls in privilege.cc.
+// engine_object.cc, the test hooks in test_hooks.cc, the privilege calls in
+// privilege.cc, the route's source address in route.cc.
 #include <napi.h>
 
 #include "binding/engine_object.h"
 #include "binding/privilege.h"
+#include "binding/route.h"
 #include "binding/test_hooks.h"
 #include "engine/record.h"
 
@@ -25,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("judgeFrame", Napi::Function::New<judge_frame_hook>(env, "judgeFrame"));
   exports.Set("lookupUser", Napi::Function::New<lookup_user>(env, "lookupUser"));
   exports.Set("clearCapabilities", Napi::Function::New<clear_capabilities>(env, "clearCapabilities"));
+  exports.Set("routeSource", Napi::Function::New<route_source>(env, "routeSource"));
   return exports;
 }
 

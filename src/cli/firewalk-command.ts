@@ -10,7 +10,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dropForScan, planDropForProcess, type DropPlan } from './drop-privileges.js';
 import { UsageError } from './errors.js';
 import { canUseRawSockets } from './privilege.js';
-import { ringBytesPerEngine } from './raw-scan.js';
+import { KERNEL_VIA_ADDON, ringBytesPerEngine } from './raw-scan.js';
 import { USER_OPTION } from './scan-options.js';
 import { parseTiming } from './timing-options.js';
 import { DISCOVERY_PORTS, firewalk, type FirewalkOptions } from '../audit/firewalk.js';
@@ -92,7 +92,11 @@ export async function handler(argv: FirewalkArgs): Promise<void> {
       `firewalk of ${targets.size} targets × ${ports.length} ports is too large (at most ${MAX_PROBES} probes): narrow the targets or ports`,
     );
   }
-  const route = await lookupRoute(ipToString(targets.at(0)), { device: argv.interface, source: argv.source });
+  const route = await lookupRoute(ipToString(targets.at(0)), {
+    device: argv.interface,
+    source: argv.source,
+    host: KERNEL_VIA_ADDON,
+  });
   try {
     await walk(argv, { gateway, targets, ports, maxHops }, route, dropPlan);
   } finally {

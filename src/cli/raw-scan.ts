@@ -6,13 +6,14 @@
 import { UsageError } from './errors.js';
 import { customBase, type ScanSettings } from './scan-options.js';
 import { VERSION } from './version.js';
-import { loadAddon, mapEngineError } from '../native/addon.js';
+import { kernelSourceFor, loadAddon, mapEngineError } from '../native/addon.js';
 import type { EngineConfig } from '../native/types.js';
 import { runScan, type ScanHooks } from '../scan/orchestrator.js';
 import type { DecidedProbe } from '../scan/resume.js';
 import { PROBE_KINDS, type ProbeKind, type ScanReport, type TargetList } from '../scan/types.js';
 import { ipToString, parseIpv4 } from '../targets/ipv4.js';
 import { lookupRoute } from '../targets/route.js';
+import { thisHost, type HostView } from '../targets/kernel-route.js';
 import { randomBytes } from '../scan/random.js';
 
 export interface RawScanRequest {
@@ -60,10 +61,21 @@ export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
   return scan.run();
 }
 
+/**
+ * This host as kernelRoute asks it, its source address from the addon: a
+ * raw scan loads the addon anyway, and node:dgram's connect() would load
+ * node's cluster and child_process modules as well (~4 ms of a start).
+ */
+export const KERNEL_VIA_ADDON: HostView = { ...thisHost, sourceFor: async (dest) => kernelSourceFor(dest) };
+
 /** Looks up the route and opens the engine; UsageError when it cannot open (privileges, device). */
 export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
   const { settings } = req;
-  const route = await lookupRoute(ipToString(req.targets.at(0)), { device: req.device, source: req.source });
+  const route = await lookupRoute(ipToString(req.targets.at(0)), {
+    device: req.device,
+    source: req.source,
+    host: KERNEL_VIA_ADDON,
+  });
   const kinds = settings.scanTypes as ProbeKind[];
   const base = customBase(req.requestedScans) as ProbeKind;
   const addon = loadAddon();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { UsageError } from '../cli/errors.js';
 import type { EngineConfig, NativeAddon, NativeEngine } from './types.js';
+import { ipToString, parseIpv4 } from '../targets/ipv4.js';
 
 /** Stable codes of EngineError, thrown by NativeEngine.open(). */
 export const ENGINE_ERROR_CODES = [
@@ -82,8 +83,13 @@ export interface PrivilegeOps {
   clearCapabilities(): { threads: number; privileged: number };
 }
 
+/** The addon's route call (native/binding/route.h), apart from NativeAddon for the same reason. */
+interface RouteOps {
+  routeSource(address: number): number | null;
+}
+
 let loaded: NativeAddon | undefined;
-let native: (NativeAddon & PrivilegeOps) | undefined;
+let native: (NativeAddon & PrivilegeOps & RouteOps) | undefined;
 
 /** The privilege calls of the addon, loaded once. Throws a UsageError like loadAddon. */
 export function loadPrivilegeOps(): PrivilegeOps {
@@ -92,6 +98,20 @@ export function loadPrivilegeOps(): PrivilegeOps {
     lookupUser: (name) => raw.lookupUser(name),
     clearCapabilities: () => raw.clearCapabilities(),
   };
+}
+
+/**
+ * The source address the kernel picks to reach dest (a UDP connect(), which
+ * sends nothing), undefined when it has none: what src/targets/kernel-route.ts
+ * asks node:dgram, whose connect() also loads node's cluster and
+ * child_process modules (~4 ms of a scan's start). Throws a UsageError like
+ * loadAddon.
+ */
+export function kernelSourceFor(dest: string): string | undefined {
+  const address = parseIpv4(dest);
+  if (address === null) return undefined;
+  const source = requireAddon().routeSource(address);
+  return source === null ? undefined : ipToString(source);
 }
 
 /** The addon, loaded once. Throws a UsageError when it is not built or cannot load. */
@@ -108,7 +128,7 @@ export function loadAddon(): NativeAddon {
   return loaded;
 }
 
-function requireAddon(): NativeAddon & PrivilegeOps {
+function requireAddon(): NativeAddon & PrivilegeOps & RouteOps {
   if (native) return native;
   if (!existsSync(ADDON_PATH)) {
     throw new UsageError(
@@ -116,7 +136,7 @@ function requireAddon(): NativeAddon & PrivilegeOps {
     );
   }
   try {
-    native = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon & PrivilegeOps;
+    native = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon & PrivilegeOps & RouteOps;
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new UsageError(
