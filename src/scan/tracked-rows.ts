@@ -52,16 +52,12 @@ export function reportHosts(
  * a host's address once per port (NDJSON, evidence).
  */
 class TrackedHost extends LazyPortsHost {
-  constructor(
-    private readonly scan: TrackedScan,
-    private readonly target: number,
-    rows: PortRows,
-  ) {
-    super(rows);
+  constructor(private readonly tracked: TrackedRows) {
+    super(tracked);
   }
 
   get address(): string {
-    return this.scan.address(this.target);
+    return this.tracked.address();
   }
 }
 
@@ -110,7 +106,7 @@ class TrackedScan {
   host(targetIndex: number, first: number, length: number): HostResult {
     const target = this.space.targets.at(targetIndex);
     const base = targetIndex * this.space.ports.length * this.kinds.length;
-    const host = new TrackedHost(this, target, new TrackedRows(this, first, length, base, target));
+    const host = new TrackedHost(new TrackedRows(this, first, length, base, target));
     const name = this.space.targets.hostnames?.get(target);
     if (name !== undefined) host.hostname = name;
     return host;
@@ -187,25 +183,25 @@ class TrackedScan {
 
   /** PortRows.packed of a position of the decided list; base is the target's first index */
   packed(position: number, base: number): number {
-    const { verdicts } = this;
     this.locate(position, base);
-    const { slotAt: slot, portAt: port, rowAt: row } = this;
-    return row < 0
-      ? packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE)
-      : packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row));
+    return this.packedAt();
   }
 
   /** PortRows.listed of a position of the decided list; base is the target's first index, whose address is target */
   listed(position: number, base: number, target: number): number {
-    const { verdicts } = this;
     this.locate(position, base);
-    const { slotAt: slot, portAt: port, rowAt: row } = this;
-    if (row < 0) return packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE);
-    if (verdicts.responder(row) !== target) return -1;
-    return (
-      packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row)) +
-      verdicts.ttl(row) * 2 ** 32
-    );
+    const row = this.rowAt;
+    if (row < 0) return this.packedAt();
+    if (this.verdicts.responder(row) !== target) return -1;
+    return this.packedAt() + this.verdicts.ttl(row) * 2 ** 32;
+  }
+
+  /** packed() of the position locate() found last */
+  private packedAt(): number {
+    const { verdicts, slotAt: slot, portAt: port, rowAt: row } = this;
+    return row < 0
+      ? packRow(port, slot, this.silentOrdinals[slot], NO_RESPONSE)
+      : packRow(port, slot, verdicts.stateOrdinal(row), verdicts.reasonOrdinal(row));
   }
 
   // The last address written (TrackedHost.address).
@@ -269,5 +265,10 @@ class TrackedRows implements PortRows {
 
   listed(i: number): number {
     return this.scan.listed(this.first + i, this.base, this.target);
+  }
+
+  /** the host's address (TrackedHost.address) */
+  address(): string {
+    return this.scan.address(this.target);
   }
 }
