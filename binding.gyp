@@ -29,6 +29,7 @@
         "native/engine/cookie.cc",
         "native/engine/sender.cc",
         "native/engine/capture.cc",
+        "native/engine/release.cc",
         "native/engine/engine.cc",
         "native/engine/clock.cc",
         "native/engine/record_batch.cc",
@@ -47,6 +48,13 @@
           "ldflags": ["-fsanitize=address,undefined"]
         }]
       ]
+    },
+    {
+      # Holds the capture socket's last reference after rawscan exits (native/engine/release.h).
+      "target_name": "rawscan-release",
+      "type": "executable",
+      "sources": ["native/engine/release_helper.cc"],
+      "cflags_cc": ["-Wall", "-Wextra", "-O2"]
     }
   ]
 }

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "engine/release.h"
+
 namespace rawscan {
 
 namespace {
@@ -143,6 +145,7 @@ void Capture::open() {
     close_handles();
     throw EngineError("SOCKET", std::string("eventfd: ") + std::strerror(err));
   }
+  release_helper_ = open_release_helper();  // -1 when missing: stop() then closes the socket itself
 }
 
 Capture::~Capture() {
@@ -161,7 +164,10 @@ void Capture::start() {
 // Closing a packet socket with a ring waits for two RCU grace periods in the
 // kernel (tens of ms on a busy machine), so once the last packet is read and
 // counted the handle is closed on a thread of its own: stop() returns, and the
-// report is written, while the kernel tears the socket down.
+// report is written, while the kernel tears the socket down. That thread
+// first hands a reference to the socket to rawscan-release (release.h), so
+// that the teardown runs in the helper and the process's exit does not wait
+// for it; without the helper the thread's own close() is the last one.
 void Capture::stop() {
   if (thread_.joinable()) {
     stop_ = true;
@@ -172,8 +178,14 @@ void Capture::stop() {
     if (!failed_) drain();
     append_stats();
     try {
-      closer_ = std::thread([handle = pcap_] { pcap_close(handle); });
+      closer_ = std::thread([handle = pcap_, helper = release_helper_] {
+        Handover handover = hand_over(pcap_get_selectable_fd(handle), helper);
+        pcap_close(handle);
+        if (helper >= 0) ::close(helper);
+        finish_handover(handover);
+      });
       pcap_ = nullptr;
+      release_helper_ = -1;
     } catch (const std::system_error&) {
       // No thread could be created (e.g. pids.max): close_handles() below
       // closes the handle on this thread instead.
@@ -187,6 +199,8 @@ void Capture::close_handles() {
   pcap_ = nullptr;
   if (wake_fd_ >= 0) ::close(wake_fd_);
   wake_fd_ = -1;
+  if (release_helper_ >= 0) ::close(release_helper_);
+  release_helper_ = -1;
 }
 
 void Capture::run() {

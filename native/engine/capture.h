@@ -68,7 +68,8 @@ class Capture {
   pcap_t* pcap_ = nullptr;
   int dlt_ = -1;
   LinkType link_ = LinkType::Ethernet;
-  int wake_fd_ = -1;  // eventfd: stop() writes, the thread's poll() wakes
+  int wake_fd_ = -1;         // eventfd: stop() writes, the thread's poll() wakes
+  int release_helper_ = -1;  // rawscan-release (O_PATH), opened by open(); see release.h
   std::atomic<bool> stop_{false};
   bool failed_ = false;  // the thread ended on a fatal error
   std::thread thread_;

@@ -3,6 +3,9 @@
 //   teardown takes tens of ms); engines opened right after, in the same
 //   process on the same interface, must still capture every reply, and the
 //   process must exit normally.
+// - that closing thread hands the socket's last reference to rawscan-release,
+//   which the kernel's teardown then waits in instead of this process; the
+//   socket must still go away, and the helper must be reaped.
 // - the capture thread naps between reads at high rates (fewer wake-ups); a
 //   burst at unlimited rate must still yield every reply without pcap drops.
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ const CLOSED = [81, 5555];
 interface Cycle {
   replies: ReplyRecord[];
   pcap: PcapStatsRecord[];
+  release: { handedOver: boolean; held: boolean; gone: boolean; children: string[] };
 }
 
 describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
@@ -61,8 +65,8 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
     const out = r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').pop()!) : { cycles: [] };
     return {
       code: r.status,
-      cycles: out.cycles.map((c: { batches: string[] }) => {
-        const cycle: Cycle = { replies: [], pcap: [] };
+      cycles: out.cycles.map((c: { batches: string[]; release: Cycle['release'] }) => {
+        const cycle: Cycle = { replies: [], pcap: [], release: c.release };
         for (const b64 of c.batches) {
           decodeBatch(Buffer.from(b64, 'base64'), {
             reply: (x) => cycle.replies.push({ ...x }),
@@ -89,6 +93,9 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
       expect(states).toEqual({ 2222: 'open', 8080: 'open', 81: 'closed', 5555: 'closed' });
       // The final Stats record comes after the last read, before the handle closes.
       expect(cycle.pcap.at(-1)?.received).toBeGreaterThanOrEqual(ports.length);
+      // The helper took the socket, this process let it go, the kernel freed it, and
+      // nothing is left to reap.
+      expect(cycle.release).toEqual({ handedOver: true, held: false, gone: true, children: [] });
     }
   });
 

@@ -4,7 +4,9 @@
 // Input: { config: EngineConfig (key as an array of 16 numbers), target, cycles: [{ ports: [...] }] }
 // Each cycle: createEngine, open, start, one SYN (try 0, slot 0) per port at
 // unlimited rate, wait until every port has a reply (at most 10 s), stop().
-// Output (one JSON line): { cycles: [{ batches: [base64...], stopMs }] }.
+// Output (one JSON line): { cycles: [{ batches: [base64...], stopMs, release }] }, where release
+// follows the capture socket after stop(): { handedOver, held, gone, children } (see release()).
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
@@ -34,8 +36,71 @@ for (const { ports } of input.cycles) {
   engine.enqueue(words);
   const t0 = addon.monotonicMs();
   while (replies < ports.length && addon.monotonicMs() - t0 < 10_000) await sleep(5);
+  const socket = packetSockets(process.pid)[0];
   const s = addon.monotonicMs();
   await engine.stop();
-  cycles.push({ batches, stopMs: addon.monotonicMs() - s });
+  const stopMs = addon.monotonicMs() - s;
+  cycles.push({ batches, stopMs, release: await release(socket) });
 }
 process.stdout.write(JSON.stringify({ cycles }) + '\n');
+
+/** Inodes of the packet sockets (/proc/net/packet, this namespace) that process pid holds. */
+function packetSockets(pid) {
+  const packet = packetInodes();
+  const held = [];
+  for (const fd of safe(() => readdirSync(`/proc/${pid}/fd`), [])) {
+    const inode = /^socket:\[(\d+)\]$/.exec(safe(() => readlinkSync(`/proc/${pid}/fd/${fd}`), ''))?.[1];
+    if (inode && packet.has(inode)) held.push(inode);
+  }
+  return held;
+}
+
+/** Inodes of this namespace's packet sockets (the last column of /proc/net/packet). */
+function packetInodes() {
+  const lines = readFileSync('/proc/net/packet', 'utf8').trim().split('\n').slice(1);
+  return new Set(lines.map((line) => line.trim().split(/\s+/).at(-1)));
+}
+
+/** This process's children (live or zombie), from every thread's children list. */
+function children() {
+  return readdirSync('/proc/self/task').flatMap((tid) =>
+    safe(() => readFileSync(`/proc/self/task/${tid}/children`, 'utf8'), '')
+      .split(' ')
+      .filter(Boolean),
+  );
+}
+
+/**
+ * Follows the capture socket after stop(): handedOver, a child named rawscan-release ran
+ * (polled for 200 ms: the helper lives as long as the kernel's teardown of the socket, which
+ * it holds as fd 3 only until this process has closed its own: test/unit/release-helper.test.ts
+ * checks that part); held, this process still held the socket 200 ms later; gone, it left
+ * /proc/net/packet within 5 s; children, this process's children once it was gone and 200 ms
+ * more had passed (the helper is reaped).
+ */
+async function release(socket) {
+  let handedOver = false;
+  const until = addon.monotonicMs() + 200;
+  while (!handedOver && addon.monotonicMs() < until) {
+    handedOver = children().some(
+      (pid) => safe(() => readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), '') === 'rawscan-release',
+    );
+  }
+  await sleep(Math.max(0, until - addon.monotonicMs()));
+  const held = packetSockets(process.pid).includes(socket);
+  let gone = false;
+  for (let i = 0; i < 500 && !gone; i++) {
+    gone = !packetInodes().has(socket);
+    if (!gone) await sleep(10);
+  }
+  await sleep(200);
+  return { handedOver, held, gone, children: children() };
+}
+
+function safe(f, fallback) {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
