@@ -10,7 +10,7 @@
 //   - A scan whose report would hold more than MAX_PORT_RESULTS port results
 //     (every port of every host is reported) is refused before it starts.
 
-import { createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { UsageError } from '../cli/errors.js';
 import { countAddresses, IntervalBuilder, subtractIntervals, type IntervalList } from './intervals.js';
@@ -158,7 +158,9 @@ export async function systemExclusion(
 export function boundedFileReader(maxBytes = MAX_LIST_FILE_BYTES, maxSpecs = MAX_INTERVALS): TextReader {
   return async (path) => {
     const what = path === '-' ? 'standard input' : path;
-    const text = await readBounded(path === '-' ? process.stdin : createReadStream(path), what, maxBytes);
+    const text =
+      (path === '-' ? undefined : readBoundedFile(path, what, maxBytes)) ??
+      (await readBounded(path === '-' ? process.stdin : createReadStream(path), what, maxBytes));
     if (countSpecs(text, maxSpecs) > maxSpecs) {
       throw new UsageError(
         `${what} lists more than ${maxSpecs} targets, the limit that bounds memory; ` +
@@ -179,15 +181,45 @@ async function readBounded(
   for await (const chunk of input) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     total += bytes.length;
-    if (total > maxBytes) {
-      throw new UsageError(
-        `${what} is larger than ${maxBytes} bytes, the limit for a target or exclude list; ` +
-          'use CIDR blocks or ranges, or split the list over several scans',
-      );
-    }
+    if (total > maxBytes) throw tooLarge(what, maxBytes);
     chunks.push(bytes);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A regular file's text, read synchronously up to maxBytes; undefined for
+ * anything else (a FIFO, a device), which readBounded reads as a stream. A
+ * scan reads the system exclude file on every start: a stream would load
+ * node's stream modules and start libuv's thread pool (~4 ms, and four more
+ * threads for the privilege drop to change).
+ */
+function readBoundedFile(path: string, what: string, maxBytes: number): string | undefined {
+  // O_NONBLOCK: opening a FIFO must not wait for its writer here.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      const n = readSync(fd, chunk);
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) throw tooLarge(what, maxBytes);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(what: string, maxBytes: number): UsageError {
+  return new UsageError(
+    `${what} is larger than ${maxBytes} bytes, the limit for a target or exclude list; ` +
+      'use CIDR blocks or ranges, or split the list over several scans',
+  );
 }
 
 /**

@@ -1,7 +1,8 @@
 // Safe defaults and input limits: unsafe destinations, local network/broadcast
 // addresses, the system exclude file, bounded list files (also 1M lines), the
 // report-size cap for 2^32-address scans, and the --max-rate bound.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -162,6 +163,26 @@ describe('bounded list files', () => {
       /larger than 1000 bytes, the limit for a target/,
     );
     await expect(boundedFileReader(1100)(path)).resolves.toHaveLength(1100);
+  });
+
+  it('reads a file of several read chunks (1 MiB each) whole', async () => {
+    const text = '198.18.0.1\n'.repeat(250_000); // 2.75 MB
+    await expect(boundedFileReader(3 << 20)(file('chunks.txt', text))).resolves.toBe(text);
+    await expect(boundedFileReader(2 << 20)(file('chunks2.txt', text))).rejects.toThrow(
+      /larger than 2097152/,
+    );
+  });
+
+  it('reads a FIFO as a stream, under the same byte limit', async () => {
+    const fifo = (name: string, text: string) => {
+      const path = join(dir, name);
+      execFileSync('mkfifo', [path]);
+      createWriteStream(path).end(text);
+      return path;
+    };
+    const text = '198.18.0.1 198.18.0.2\n';
+    await expect(boundedFileReader(1000)(fifo('fifo1', text))).resolves.toBe(text);
+    await expect(boundedFileReader(10)(fifo('fifo2', text))).rejects.toThrow(/larger than 10 bytes/);
   });
 
   it('refuses more specs than the interval limit before splitting', async () => {
