@@ -125,7 +125,7 @@ if (dynamicImport) {
       '(a vm.Script): import that module statically',
   );
 }
-writeFileSync(BUNDLE, bundled);
+writeFileSync(BUNDLE, asciiOnly(bundled));
 const LOADER = join(CLI, 'rawscan.cjs');
 copyFileSync(join(ROOT, 'scripts/cli-loader.cjs'), LOADER);
 chmodSync(LOADER, 0o755);
@@ -144,4 +144,26 @@ const training = spawnSync(process.execPath, [LOADER, '-sS', '-n', '-Pn', '-p', 
 });
 if (!existsSync(`${BUNDLE}.cache`)) {
   throw new Error(`bundle-cli: the training run wrote no code cache: ${training.stderr || training.error}`);
+}
+
+/**
+ * The bundle with every non-ASCII character (a UTF-16 unit: a pair's halves
+ * each) written as a \uXXXX escape, so that the loader can read it as latin1
+ * (a one-byte string, ~3 ms less per start than decoding UTF-8). Such a
+ * character stands in strings, templates, regular expressions and comments,
+ * where the escape means the same; the build fails where it would not: after
+ * a backslash (the escape would be escaped) or on a String.raw line (the raw
+ * text would change). Columns in the source map move on lines that had one.
+ */
+function asciiOnly(code) {
+  const lines = code.split('\n');
+  const bad = lines.findIndex(
+    (l) => /\\[^\x00-\x7f]/.test(l) || (/String\.raw/.test(l) && /[^\x00-\x7f]/.test(l)),
+  );
+  if (bad >= 0) {
+    throw new Error(
+      `bundle-cli: cannot escape the non-ASCII text of bundle line ${bad + 1}: ${lines[bad].slice(0, 120)}`,
+    );
+  }
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -107,6 +107,19 @@ describe('the built CLI', () => {
     // Calls through the stand-ins: resume.test.ts (--resume hashes its journal) and lab-command.test.ts (ip, nft).
   });
 
+  it('is an ASCII bundle (read as latin1) whose other characters still come out as UTF-8', async () => {
+    const bundle = readFileSync(join(REPO, 'dist/cli/main.cjs'));
+    expect(bundle.findIndex((byte) => byte > 0x7f)).toBe(-1);
+    // diff's refusal of a JSON and an XML result says "same format — re-run".
+    const dir = mkdtempSync(join(tmpdir(), 'rawscan-start-'));
+    const [json, xml] = [join(dir, 'a.json'), join(dir, 'a.xml')];
+    const scan = await run(CLI, ['-sT', '-n', '-p', '1', '127.0.0.1', '-oJ', json, '-oX', xml]);
+    expect(scan.code).toBe(0);
+    const diff = await run(CLI, ['diff', json, xml]);
+    expect(diff.code).not.toBe(0);
+    expect(diff.stderr).toContain('compare results of the same format \u2014 re-run');
+  });
+
   it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {
     const ran = await run(process.execPath, [join(REPO, 'dist/cli/main.js'), '-p', '70000', '198.18.0.1']);
     expect(ran.code).not.toBe(0);
