@@ -25,7 +25,7 @@ namespace {
 // nor libuv uses real-time signals; glibc reserves the two below SIGRTMIN.
 int drop_signal() { return SIGRTMIN + 3; }
 
-// How long one thread may take to run the handler, and passes over the thread
+// How long the signalled threads may take to run the handler, and passes over the thread
 // list (a thread started during a pass by a thread that had not yet dropped
 // inherits full sets, so the next pass catches it).
 constexpr auto kAckWait = std::chrono::milliseconds(1000);
@@ -89,13 +89,23 @@ std::vector<pid_t> list_threads() {
   return tids;
 }
 
-// Signals tid and waits until some handler run completes (only this function signals).
-void drop_in_thread(pid_t tid) {
-  const int before = g_handled.load();
-  if (syscall(SYS_tgkill, getpid(), tid, drop_signal()) != 0) return;  // the thread has exited
+// Signals each thread of tids; returns how many signals were delivered (a
+// thread that has exited meanwhile takes none).
+int signal_threads(const std::vector<pid_t>& tids) {
+  int sent = 0;
+  for (const pid_t tid : tids) {
+    if (syscall(SYS_tgkill, getpid(), tid, drop_signal()) == 0) ++sent;
+  }
+  return sent;
+}
+
+// Waits until the handler has run `count` more times than `before` (only
+// clear_capabilities signals), or kAckWait has passed: the threads run their
+// handlers at once, not one after another (~0.3 ms each with a sleep per thread).
+void await_handlers(int before, int count) {
   const auto deadline = std::chrono::steady_clock::now() + kAckWait;
-  while (g_handled.load() == before && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (g_handled.load() - before < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
 }
 
@@ -143,7 +153,7 @@ Napi::Value clear_capabilities(const Napi::CallbackInfo& info) {
   for (int pass = 0; pass < kPasses; ++pass) {
     threads = 0;
     privileged = 0;
-    bool signalled = false;
+    std::vector<pid_t> to_signal;
     for (const pid_t tid : list_threads()) {
       if (tid == self) continue;
       ThreadState state;
@@ -153,10 +163,11 @@ Napi::Value clear_capabilities(const Napi::CallbackInfo& info) {
       if ((!state.holds_capabilities && state.no_new_privs) || state.blocks_signal || pass == kPasses - 1) {
         continue;
       }
-      drop_in_thread(tid);
-      signalled = true;
+      to_signal.push_back(tid);
     }
-    if (!signalled) break;
+    if (to_signal.empty()) break;
+    const int before = g_handled.load();
+    await_handlers(before, signal_threads(to_signal));
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("threads", Napi::Number::New(env, threads));
