@@ -21,7 +21,7 @@
 //   before any script runs (~85 ms on the project's machines), and rawscan
 //   makes no TLS connection. `sudo rawscan` does not pass it on either.
 //   `env -S` is GNU coreutils 8.30+ (every Debian and Ubuntu that runs node 20).
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { closeSync, openSync, readFileSync, writeSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
@@ -53,10 +53,13 @@ if (process.env.RAWSCAN_CODE_CACHE === 'report') {
   process.stderr.write(`rawscan: code cache ${verdict}\n`);
 }
 if (process.env.RAWSCAN_CODE_CACHE === 'write') {
-  // After the run, so that the cache holds every function the run compiled.
+  // Written after the run, so that the cache holds every function the run
+  // compiled, into a file opened now: a raw scan drops its privileges before
+  // it exits.
+  const fd = openSync(cachePath, 'w');
   process.on('exit', () => {
-    writeFileSync(`${cachePath}.tmp`, Buffer.concat([source, script.createCachedData()]));
-    renameSync(`${cachePath}.tmp`, cachePath);
+    writeSync(fd, Buffer.concat([source, script.createCachedData()]));
+    closeSync(fd);
   });
 }
 const bundleModule = { exports: {} };
