@@ -145,11 +145,12 @@ writeFileSync(
 );
 rmSync(join(CLI, 'main.js.map'), { force: true });
 // The training run: a scan of ports 1-1024 of loopback (the kernel answers,
-// and no packet leaves the host) that writes every output format, so that the cache holds the functions a scan runs from
-// its options to its report. As root it is a SYN scan, the raw engine's path
-// (a raw scan's start is ~10 ms faster from this cache than from one that
-// stopped before the engine); otherwise a connect scan. A run that fails (no
-// CAP_NET_RAW) still writes the cache of what it ran.
+// and no packet leaves the host) that writes every output format, so that the
+// cache holds the functions a scan runs from its options to its report. As
+// root it is a SYN scan, the raw engine's path (a one-port raw scan starts
+// ~8 ms faster from this cache than from one that stopped before the engine);
+// otherwise a connect scan. A run that fails (no CAP_NET_RAW) still writes
+// the cache of what it ran.
 const trainingDir = mkdtempSync(join(tmpdir(), 'rawscan-training-'));
 const outputs = ['-oN', '-oX', '-oG', '-oJ'].flatMap((flag) => [flag, join(trainingDir, `out${flag}`)]);
 const training = spawnSync(
