@@ -2,7 +2,7 @@
 // It needs no privilege, so it is what rawscan offers when raw sockets are not
 // allowed. States as nmap defines them: connected → open (syn-ack), refused →
 // closed (conn-refused), timeout or ICMP unreachable → filtered.
-import net from 'node:net';
+import { connect } from 'node:net';
 import type { PortResult, PortState, Reason } from './types.js';
 import { ipToString } from '../targets/ipv4.js';
 
@@ -38,7 +38,7 @@ const UNREACHABLE: Record<string, Reason> = {
 function attempt(address: string, port: number, timeoutMs: number): Promise<Attempt> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port });
+    const socket = connect({ host: address, port });
     const finish = (a: Omit<Attempt, 'rttMs'>) => {
       socket.destroy();
       resolve({ ...a, rttMs: performance.now() - started });

@@ -37,6 +37,22 @@ describe('openOutputFile', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
   });
 
+  it('reports a full disk as a run-time failure (exit status 2) that names the output', async () => {
+    const full = writeOutput('/dev/full', ['x'.repeat(100), 'y'], '-oX output');
+    await expect(full).rejects.toThrow(/^disk full writing -oX output to '\/dev\/full' \(ENOSPC/);
+    await expect(full).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('writes a report larger than one write batch (1 MiB) whole, in order', async () => {
+    const path = join(dir, 'big.txt');
+    const chunks = Array.from(
+      { length: 3000 },
+      (_, i) => `${String(i).padStart(6, '0')} ${'z'.repeat(993)}\n`,
+    );
+    await writeOutput(path, chunks);
+    expect(readFileSync(path, 'utf8')).toBe(chunks.join(''));
+  });
+
   it('reports a directory as the path like any unwritable file', async () => {
     mkdirSync(join(dir, 'sub'));
     await expect(openOutputFile(join(dir, 'sub'), '-oJ output')).rejects.toThrow(
