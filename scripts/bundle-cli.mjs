@@ -134,6 +134,29 @@ export function notStrictEqual(actual, expected, message) {
   },
 };
 
+/**
+ * yargs' platform shim reads process.stdout.columns when it loads, and node's
+ * first use of process.stdout loads its stream and net modules (~6 ms) in
+ * every run, even one whose output goes to a pipe or file without them
+ * (src/output/write.ts). The shim reads it when yargs asks instead (usage
+ * text's width). The build fails if the line is no longer there.
+ */
+const YARGS_SHIM_COLUMNS =
+  "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
+const yargsLazyColumns = {
+  name: 'yargs-lazy-columns',
+  transform(code, id) {
+    if (!id.endsWith('/node_modules/yargs/lib/platform-shims/esm.mjs')) return null;
+    if (!code.includes(YARGS_SHIM_COLUMNS)) {
+      throw new Error(`bundle-cli: yargs' platform shim no longer reads: ${YARGS_SHIM_COLUMNS}`);
+    }
+    return code.replace(
+      YARGS_SHIM_COLUMNS,
+      "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
+    );
+  },
+};
+
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {
   if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('/node_modules/yargs/')) return;
@@ -151,7 +174,7 @@ rmSync(`${BUNDLE}.cache`, { force: true });
 await build({
   input: join(ROOT, 'src/cli/main.ts'),
   platform: 'node',
-  plugins: [lazyStringWidth, lazyBuiltins, yargsAssert],
+  plugins: [lazyStringWidth, lazyBuiltins, yargsAssert, yargsLazyColumns],
   onLog,
   logLevel: 'warn',
   output: { file: BUNDLE, format: 'cjs', codeSplitting: false, sourcemap: true },

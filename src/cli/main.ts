@@ -9,6 +9,7 @@ import { rewriteNmapArgv } from './nmap-argv.js';
 import { scanCommand } from './scan-command.js';
 import { VERSION } from './version.js';
 import { exitCode } from './exit.js';
+import { mayBeTerminal } from '../output/write.js';
 
 const SUBCOMMANDS = new Set(['lab', 'demo', 'diff', 'merge', 'help']);
 
@@ -54,7 +55,7 @@ export function buildParser(args: string[], subcommands: Registration[] = []): A
     .help()
     .alias('help', 'h')
     .strict()
-    .wrap(Math.min(110, process.stdout.columns || 110))
+    .wrap(Math.min(110, (mayBeTerminal(1) && process.stdout.columns) || 110))
     .exitProcess(false)
     .fail((msg, err) => {
       if (err) throw err;
@@ -104,6 +105,10 @@ export async function main(args: string[]): Promise<number> {
 }
 
 // No top-level await: the build bundles this module into a CommonJS script
-// (scripts/bundle-cli.mjs). Exit once stdout has drained, even if a library
-// left a handle open.
-void main(hideBin(process.argv)).then((code) => process.stdout.write('', () => process.exit(code)));
+// (scripts/bundle-cli.mjs). Exit even if a library left a handle open, once
+// stdout has drained: node writes pipes and files synchronously on Linux, so
+// only a terminal's process.stdout is waited for (touching process.stdout
+// otherwise would load node's stream and net modules just to exit).
+void main(hideBin(process.argv)).then((code) =>
+  mayBeTerminal(1) ? process.stdout.write('', () => process.exit(code)) : process.exit(code),
+);

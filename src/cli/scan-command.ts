@@ -14,7 +14,7 @@ import { VERSION } from './version.js';
 import { loadTargets } from '../targets/load.js';
 import { applySafeDefaults, boundedFileReader, checkScanSize } from '../targets/safety.js';
 import { systemServices } from '../ports/services.js';
-import { closeEarlyOutputs, openOutputsEarly } from '../output/write.js';
+import { closeEarlyOutputs, mayBeTerminal, openOutputsEarly } from '../output/write.js';
 import type { TargetSet } from '../targets/target-set.js';
 import { defaultPorts, parsePortSpec } from '../ports/spec.js';
 import { PRIVILEGE_MESSAGE } from '../native/addon.js';
@@ -83,7 +83,10 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
     argv.resume === undefined
       ? undefined
       : await openScanResume(argv.resume, settings, targets, ports, argv.scan, argv.seed);
-  const display = raw ? ProgressDisplay.forScan(process.stderr, settings.statsEveryMs) : undefined;
+  const display =
+    raw && (settings.statsEveryMs !== undefined || mayBeTerminal(2))
+      ? ProgressDisplay.forScan(process.stderr, settings.statsEveryMs)
+      : undefined;
   const ndjsonPath = argv['output-ndjson'];
   // The connect scan has no verdict hook: its NDJSON is written after the scan.
   const stream =

@@ -4,7 +4,8 @@
 // modules from inside the bundle (node:crypto and node:child_process only when
 // called), and `node dist/cli/main.js` still runs the same CLI. Needs
 // `npm run build`, no root.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   accessSync,
   constants,
@@ -119,6 +120,42 @@ describe('the built CLI', () => {
     expect(diff.code).not.toBe(0);
     expect(diff.stderr).toContain('compare results of the same format \u2014 re-run');
   });
+
+  // Standard output that is not a terminal is written straight to fd 1 (src/output/write.ts).
+  // A connect scan of 2048 loopback addresses writes ~170 kB of grepable output: more than a
+  // pipe holds, so a reader that closes early, or a slow one, meets the writer mid-report.
+  const BIG = ['-sT', '-n', '-Pn', '-p', '1', '127.1.0.0/21', '-oG', '-'];
+
+  it('ends quietly, status 0, when the reader of its output closes the pipe early', async () => {
+    const child = spawn(CLI, BIG, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    await once(child.stdout, 'readable');
+    child.stdout.destroy();
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  }, 60_000);
+
+  it('writes its whole output to a non-blocking pipe whose reader is slow', async () => {
+    // python3 makes the pipe, sets its write end O_NONBLOCK, and reads only after the scan (~0.7 s).
+    const script = [
+      'import os, subprocess, sys, time',
+      'r, w = os.pipe()',
+      'os.set_blocking(w, False)',
+      'p = subprocess.Popen(sys.argv[1:], stdout=w)',
+      'os.close(w)',
+      'time.sleep(2)',
+      'data = b"".join(iter(lambda: os.read(r, 65536), b""))',
+      "print(p.wait(), len(data), data.count(b'Status: Up'))",
+    ].join('\n');
+    const ran = await run('python3', ['-c', script, CLI, ...BIG]);
+    expect(ran.stderr).toBe('');
+    const [code, bytes, up] = ran.stdout.trim().split(' ').map(Number);
+    expect(code).toBe(0);
+    expect(bytes).toBeGreaterThan(128 * 1024);
+    expect(up).toBe(2048);
+  }, 60_000);
 
   it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {
     const ran = await run(process.execPath, [join(REPO, 'dist/cli/main.js'), '-p', '70000', '198.18.0.1']);
