@@ -3,12 +3,14 @@
 // held as one string. Output files never follow a symbolic link that belongs
 // to another user (who could point it at any file the scanner may write), and
 // can be opened before the scan (openOutputsEarly), while rawscan still runs
-// as the user who started it. Files are written with synchronous calls: the
-// report is written after the scan, when nothing else waits for the event
-// loop, and node's fs/promises and thread pool would cost a scan's start
-// ~3 ms (the pool's threads are also more threads for the privilege drop).
+// as the user who started it. Files are opened with synchronous calls (node's
+// fs/promises and thread pool would cost a scan's start ~3 ms, and the pool's
+// threads are more threads for the privilege drop to change); a regular file
+// is written synchronously too, after the scan, but a pipe, FIFO or socket
+// through the thread pool: a reader that stalls must not stop the event loop,
+// which handles a second Ctrl-C.
 
-import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, write, writeSync, type Stats } from 'node:fs';
 import { UsageError } from '../cli/errors.js';
 
 /**
@@ -35,7 +37,8 @@ export async function writeOutput(
   const file = openedEarly.get(path) ?? (await openOutputFile(path, what));
   openedEarly.delete(path);
   try {
-    await writeBatches(chunks, async (bytes) => writeAll(file, bytes));
+    const regular = isRegularFile(file);
+    await writeBatches(chunks, (bytes) => writeAll(file, bytes, regular));
   } catch (err) {
     throw fileError(err, path, what);
   } finally {
@@ -103,13 +106,35 @@ export async function openOutputFile(path: string, what = 'output'): Promise<num
 
 /**
  * Writes every byte: write(2) may take only part of a buffer (a disk that
- * fills up takes what fits, and only the next write fails with ENOSPC).
+ * fills up takes what fits, and only the next write fails with ENOSPC). A
+ * regular file (sync) is written on this thread, anything else through the
+ * thread pool; a descriptor that another process made non-blocking (EAGAIN)
+ * is retried every millisecond.
  */
-function writeAll(file: number, bytes: Uint8Array): void {
+async function writeAll(fd: number, bytes: Uint8Array, sync: boolean): Promise<void> {
   for (let done = 0; done < bytes.length;) {
-    const bytesWritten = writeSync(file, bytes, done, bytes.length - done);
+    let bytesWritten: number;
+    try {
+      bytesWritten = sync
+        ? writeSync(fd, bytes, done, bytes.length - done)
+        : await new Promise<number>((resolve, reject) =>
+            write(fd, bytes, done, bytes.length - done, null, (err, n) => (err ? reject(err) : resolve(n))),
+          );
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      continue;
+    }
     if (bytesWritten <= 0) throw Object.assign(new Error('no byte written'), { code: 'EIO' });
     done += bytesWritten;
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -151,24 +176,25 @@ export function mayBeTerminal(fd: number): boolean {
 }
 
 async function writeStdout(chunks: Iterable<string>): Promise<void> {
-  if (!mayBeTerminal(1)) {
-    let readerGone = false;
-    await writeBatches(chunks, async (bytes) => {
-      readerGone ||= writeToFd(1, bytes) === 'reader gone';
-    });
-    return;
-  }
+  return mayBeTerminal(1) ? writeToStream(process.stdout, chunks) : writeToDescriptor(1, chunks);
+}
+
+/**
+ * Standard output on a terminal: through process.stdout. A stream that
+ * reports EPIPE ends the output quietly.
+ */
+export async function writeToStream(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
   let readerGone = false;
   const onError = (err: NodeJS.ErrnoException): void => {
     if (err.code === 'EPIPE') readerGone = true;
   };
-  process.stdout.on('error', onError);
+  stream.on('error', onError);
   try {
     await writeBatches(chunks, (bytes) =>
       readerGone
         ? Promise.resolve()
         : new Promise((resolve, reject) => {
-            process.stdout.write(bytes, (err) => {
+            stream.write(bytes, (err) => {
               if ((err as NodeJS.ErrnoException | null | undefined)?.code === 'EPIPE') readerGone = true;
               if (err && !readerGone) reject(err);
               else resolve();
@@ -176,31 +202,28 @@ async function writeStdout(chunks: Iterable<string>): Promise<void> {
           }),
     );
   } finally {
-    process.stdout.off('error', onError);
+    stream.off('error', onError);
   }
 }
 
 /**
- * Writes every byte to fd, a pipe or file: 'reader gone' when a pipe's
- * reader has closed it (EPIPE; rawscan ... | head), quietly. A descriptor
- * that another process set non-blocking (EAGAIN) is retried every
- * millisecond until it takes the bytes.
+ * Standard output that is not a terminal (a pipe or file): written to the
+ * descriptor as writeAll does. A pipe whose reader has gone (EPIPE: rawscan
+ * ... | head) ends the output quietly.
  */
-function writeToFd(fd: number, bytes: Uint8Array): 'done' | 'reader gone' {
-  for (let done = 0; done < bytes.length;) {
+export async function writeToDescriptor(fd: number, chunks: Iterable<string>): Promise<void> {
+  let readerGone = false;
+  const regular = isRegularFile(fd);
+  await writeBatches(chunks, async (bytes) => {
+    if (readerGone) return;
     try {
-      done += writeSync(fd, bytes, done, bytes.length - done);
+      await writeAll(fd, bytes, regular);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return 'reader gone';
-      if (code !== 'EAGAIN') throw err;
-      Atomics.wait(PAUSE, 0, 0, 1);
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      readerGone = true;
     }
-  }
-  return 'done';
+  });
 }
-
-const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function fileError(err: unknown, path: string, what: string): Error {
   const code = (err as NodeJS.ErrnoException).code;

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, test, vi } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
-import { writeOutput } from '../../src/output/write.js';
+import { writeOutput, writeToDescriptor, writeToStream } from '../../src/output/write.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rawscan-write-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,28 +46,46 @@ describe('writeOutput', () => {
     expect((err as Error).message).toContain("'-' for standard output");
   });
 
-  test('"-" writes to stdout in batches', async () => {
+  test('a stream (stdout on a terminal) is written in batches', async () => {
     const written: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation(((bytes: Uint8Array, cb: (err?: Error) => void) => {
+    const stream = fakeStream((bytes, cb) => {
       // The writer reuses its buffer once the write is done: read it now.
       written.push(Buffer.from(bytes).toString('utf8'));
       cb();
-      return true;
-    }) as typeof process.stdout.write);
-    await writeOutput('-', lines(50_000));
+    });
+    await writeToStream(stream, lines(50_000));
     expect(written.join('')).toBe([...lines(50_000)].join(''));
     expect(written.length).toBeGreaterThan(1);
     expect(written.length).toBeLessThan(10);
   });
 
-  test('a closed stdout pipe ends the write quietly and stops writing', async () => {
+  test('a stream that reports EPIPE ends the write quietly and stops writing', async () => {
     let calls = 0;
-    vi.spyOn(process.stdout, 'write').mockImplementation(((_: string, cb: (err?: Error) => void) => {
+    const stream = fakeStream((_, cb) => {
       calls++;
       cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-      return false;
-    }) as typeof process.stdout.write);
-    await expect(writeOutput('-', lines(10_000))).resolves.toBeUndefined();
+    });
+    await expect(writeToStream(stream, lines(10_000))).resolves.toBeUndefined();
     expect(calls).toBe(1);
   });
+
+  test('a descriptor (stdout on a pipe or file) gets every byte, in order', async () => {
+    const path = join(dir, 'fd.txt');
+    const fd = openSync(path, 'w');
+    try {
+      await writeToDescriptor(fd, lines(50_000));
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(path, 'utf8')).toBe([...lines(50_000)].join(''));
+  });
 });
+
+function fakeStream(write: (bytes: Uint8Array, cb: (err?: Error) => void) => void): NodeJS.WritableStream {
+  const stream = new EventEmitter() as unknown as NodeJS.WritableStream;
+  stream.write = ((bytes: Uint8Array, cb: (err?: Error) => void) => {
+    write(bytes, cb);
+    return true;
+  }) as NodeJS.WritableStream['write'];
+  return stream;
+}
