@@ -1,6 +1,7 @@
 #include "binding/engine_object.h"
 
 #include <stdexcept>
+#include <system_error>
 
 #include "binding/js_config.h"
 
@@ -39,6 +40,7 @@ void EngineObject::Define(Napi::Env env) {
   Napi::Function cls = DefineClass(env, "Engine",
                                    {
                                        InstanceMethod<&EngineObject::Open>("open"),
+                                       InstanceMethod<&EngineObject::OpenAsync>("openAsync"),
                                        InstanceMethod<&EngineObject::Start>("start"),
                                        InstanceMethod<&EngineObject::Enqueue>("enqueue"),
                                        InstanceMethod<&EngineObject::SetRate>("setRate"),
@@ -69,7 +71,12 @@ EngineObject::~EngineObject() {
   shutdown();
 }
 
+void EngineObject::await_open() {
+  if (open_ && open_->thread.joinable()) open_->thread.join();
+}
+
 Napi::Value EngineObject::Open(const Napi::CallbackInfo& info) {
+  if (open_) throw Napi::Error::New(info.Env(), "engine: open() after openAsync()");
   try {
     engine_->open();
   } catch (const EngineError& e) {
@@ -80,8 +87,59 @@ Napi::Value EngineObject::Open(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// open() on a thread of its own: opening the capture waits for an RCU grace
+// period in the kernel (10-30 ms), which the JS thread can spend on the rest
+// of a scan's preparation. The promise settles as open() would return or
+// throw. Other methods wait for the thread (stop(), the destructor) or throw
+// until the promise has settled (start(), enqueue(), datalink()).
+Napi::Value EngineObject::OpenAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (open_) throw Napi::Error::New(env, "engine: openAsync() called twice");
+  auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
+  auto state = std::make_shared<OpenState>();
+  auto settle = Napi::ThreadSafeFunction::New(env, Napi::Function(), "rawscan.open", 0, 1);
+  Engine* engine = engine_.get();
+  open_ = state;
+  try {
+    state->thread = std::thread([state, deferred, settle, engine]() mutable {
+      try {
+        engine->open();
+      } catch (const EngineError& e) {
+        state->engine_error = e;
+      } catch (const std::exception& e) {
+        state->other_error = e.what()[0] != '\0' ? e.what() : "engine: open failed";
+      }
+      // Runs on the JS thread (not at all if the env is shutting down).
+      settle.BlockingCall([state, deferred](Napi::Env cb_env, Napi::Function) {
+        if (state->thread.joinable()) state->thread.join();
+        if (state->engine_error) {
+          deferred->Reject(engine_error(cb_env, *state->engine_error).Value());
+        } else if (!state->other_error.empty()) {
+          deferred->Reject(Napi::Error::New(cb_env, state->other_error).Value());
+        } else {
+          deferred->Resolve(cb_env.Undefined());
+        }
+      });
+      settle.Release();
+    });
+  } catch (const std::system_error& e) {
+    settle.Release();
+    open_.reset();
+    throw Napi::Error::New(env, std::string("engine: cannot start the opening thread: ") + e.what());
+  }
+  return deferred->Promise();
+}
+
+// Throws while openAsync()'s thread runs: the engine is not open yet.
+static void require_opened(const Napi::CallbackInfo& info, const std::shared_ptr<OpenState>& open,
+                           const char* method) {
+  if (open && open->thread.joinable())
+    throw Napi::Error::New(info.Env(), std::string("engine: ") + method + " before openAsync() settled");
+}
+
 Napi::Value EngineObject::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  require_opened(info, open_, "start()");
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "start(onBatch): onBatch must be a function");
   if (started_) throw Napi::Error::New(env, "engine: start() called twice");
   auto* channel = new RecordChannel();
@@ -111,6 +169,7 @@ Napi::Value EngineObject::Start(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EngineObject::Enqueue(const Napi::CallbackInfo& info) {
+  require_opened(info, open_, "enqueue()");
   Napi::Value chunk = info[0];
   if (!chunk.IsTypedArray() || chunk.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
       chunk.As<Napi::Uint32Array>().ElementLength() % kDescriptorWords != 0)
@@ -132,6 +191,7 @@ Napi::Value EngineObject::Pending(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value EngineObject::Datalink(const Napi::CallbackInfo& info) {
+  require_opened(info, open_, "datalink()");
   return Napi::Number::New(info.Env(), engine_->datalink());
 }
 
@@ -162,6 +222,7 @@ void EngineObject::OnEnvCleanup(void* self) {
 }
 
 void EngineObject::shutdown() {
+  await_open();                  // an engine still opening is stopped once open
   if (engine_) engine_->stop();  // joins the threads; their final records are queued on the TSFN
   sink_.attach(nullptr);
   if (channel_ != nullptr) tsfn_.Release();

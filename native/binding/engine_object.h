@@ -16,6 +16,9 @@
 #include <napi.h>
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine.h"
@@ -43,6 +46,14 @@ class TsfnSink : public RecordSink {
   const RecordTsfn* tsfn_ = nullptr;  // set before the threads start, cleared after they stop
 };
 
+// openAsync()'s thread and its outcome; shared with the thread and the
+// callback that settles the promise, so that either may outlive the object.
+struct OpenState {
+  std::thread thread;
+  std::optional<EngineError> engine_error;  // open() threw an EngineError
+  std::string other_error;                  // or another exception (its what()), if non-empty
+};
+
 class EngineObject : public Napi::ObjectWrap<EngineObject> {
  public:
   // Defines the class and keeps its constructor in the env's instance data.
@@ -54,6 +65,7 @@ class EngineObject : public Napi::ObjectWrap<EngineObject> {
 
  private:
   Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value OpenAsync(const Napi::CallbackInfo& info);
   Napi::Value Start(const Napi::CallbackInfo& info);
   Napi::Value Enqueue(const Napi::CallbackInfo& info);
   Napi::Value SetRate(const Napi::CallbackInfo& info);
@@ -62,6 +74,8 @@ class EngineObject : public Napi::ObjectWrap<EngineObject> {
   Napi::Value Datalink(const Napi::CallbackInfo& info);
 
   static void OnEnvCleanup(void* self);
+  // Waits for openAsync()'s thread, if one runs (the engine is then open or failed).
+  void await_open();
   // Stops the engine and releases the TSFN; needs no JS. Idempotent.
   void shutdown();
 
@@ -73,6 +87,7 @@ class EngineObject : public Napi::ObjectWrap<EngineObject> {
   napi_env env_ = nullptr;
   bool cleanup_hook_ = false;           // registered with env_
   Napi::ObjectReference stop_promise_;  // the promise stop() returned first
+  std::shared_ptr<OpenState> open_;     // set by openAsync()
 };
 
 }  // namespace rawscan::binding

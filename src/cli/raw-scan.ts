@@ -8,7 +8,7 @@ import { customBase, type ScanSettings } from './scan-options.js';
 import { VERSION } from './version.js';
 import { kernelSourceFor, loadAddon, mapEngineError } from '../native/addon.js';
 import type { EngineConfig } from '../native/types.js';
-import { runScan, type ScanHooks } from '../scan/orchestrator.js';
+import { prepareScan, type ScanHooks } from '../scan/orchestrator.js';
 import type { DecidedProbe } from '../scan/resume.js';
 import { PROBE_KINDS, type ProbeKind, type ScanReport, type TargetList } from '../scan/types.js';
 import { ipToString, parseIpv4 } from '../targets/ipv4.js';
@@ -56,8 +56,18 @@ export interface OpenedRawScan {
 
 /** Runs the scan; rejects with UsageError when the engine cannot open (privileges, device). */
 export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
-  const scan = await openRawScan(req);
-  req.afterOpen?.();
+  return runBegunRawScan(await beginRawScan(req), req.afterOpen);
+}
+
+/** A raw scan whose engine is opening: `opened` settles as openRawScan's promise would. */
+export interface BegunRawScan {
+  opened: Promise<OpenedRawScan>;
+}
+
+/** Waits until the engine is open, runs afterOpen (the privilege drop), then the scan. */
+export async function runBegunRawScan(begun: BegunRawScan, afterOpen?: () => void): Promise<ScanReport> {
+  const scan = await begun.opened;
+  afterOpen?.();
   return scan.run();
 }
 
@@ -70,6 +80,16 @@ export const KERNEL_VIA_ADDON: HostView = { ...thisHost, sourceFor: async (dest)
 
 /** Looks up the route and opens the engine; UsageError when it cannot open (privileges, device). */
 export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
+  return (await beginRawScan(req)).opened;
+}
+
+/**
+ * Looks up the route, creates the engine and starts opening it (openAsync):
+ * the caller may prepare the rest of the scan while the kernel sets up the
+ * capture, then await `opened` (which a failure rejects, as a UsageError for
+ * privileges or a device, only when awaited).
+ */
+export async function beginRawScan(req: RawScanRequest): Promise<BegunRawScan> {
   const { settings } = req;
   const route = await lookupRoute(ipToString(req.targets.at(0)), {
     device: req.device,
@@ -96,34 +116,36 @@ export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
       req.pcapBufferBytes ?? ringBytesPerEngine(1, req.targets.size * req.ports.length * kinds.length),
   };
   const engine = addon.createEngine(config);
-  try {
-    engine.open();
-  } catch (err) {
-    throw mapEngineError(err, route.device);
-  }
-  const run = () =>
-    runScan(
-      { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
-      engine,
-      {
-        clock: () => addon.monotonicMs(),
-        template: settings.timing,
-        ...settings.timingOverrides,
-        minRate: settings.minRate,
-        maxRate: settings.maxRate,
-        maxRetries: settings.maxRetries,
-        seed: req.seed,
-        shard: settings.shard,
-        signal: req.signal,
-        verbose: req.verbose,
-        commandLine: req.commandLine,
-        version: VERSION,
-        progressMs: req.progressMs,
-        decided: req.decided,
-      },
-      req.hooks,
-    );
-  return { run, close: () => engine.stop() };
+  const opened = engine.openAsync().then(
+    (): OpenedRawScan => ({ run: () => prepared.start(), close: () => engine.stop() }),
+    (err: unknown) => {
+      throw mapEngineError(err, route.device);
+    },
+  );
+  opened.catch(() => {}); // the caller awaits it later; a failure meanwhile is not an unhandled one
+  // Built while the engine opens: a scan touches its engine only once started.
+  const prepared = prepareScan(
+    { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
+    engine,
+    {
+      clock: () => addon.monotonicMs(),
+      template: settings.timing,
+      ...settings.timingOverrides,
+      minRate: settings.minRate,
+      maxRate: settings.maxRate,
+      maxRetries: settings.maxRetries,
+      seed: req.seed,
+      shard: settings.shard,
+      signal: req.signal,
+      verbose: req.verbose,
+      commandLine: req.commandLine,
+      version: VERSION,
+      progressMs: req.progressMs,
+      decided: req.decided,
+    },
+    req.hooks,
+  );
+  return { opened };
 }
 
 /** The engine's own pcap ring (EngineConfig.pcap_buffer_bytes in native/engine/engine.h), bytes. */

@@ -8,7 +8,7 @@ import { dropForScan, planDropForProcess } from './drop-privileges.js';
 import { defineScanOptions, validateScanArgs, type RawScanArgs, type ScanSettings } from './scan-options.js';
 import { partialReport, renderOptions, writeReports, type OutputArgs } from './outputs.js';
 import { ProgressDisplay, trapInterrupts } from './progress.js';
-import { parseSeed, runRawScan } from './raw-scan.js';
+import { beginRawScan, parseSeed, runBegunRawScan, type RawScanRequest } from './raw-scan.js';
 import { closeResume, journalingVerdicts, openScanResume, type ResumeSession } from './resume.js';
 import { VERSION } from './version.js';
 import { loadTargets } from '../targets/load.js';
@@ -109,27 +109,23 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
       : undefined;
   const verdict = resume ? journalingVerdicts(resume, stream?.port) : stream?.port;
   const hooks: ScanHooks = { progress: display && ((p) => display.update(p)), verdict };
+  const abort = new AbortController();
+  // A raw scan's engine opens while the rest is prepared (the kernel takes
+  // 10-30 ms to set up the capture).
+  const begun = raw
+    ? await beginRawScan(
+        rawScanRequest(argv, settings, targets, ports, abort.signal, commandLine, hooks, display, resume),
+      )
+    : undefined;
   // Everything the scan reads or writes is open before the privilege drop.
   systemServices();
   await openOutputsEarly(earlyOutputs(argv, stream !== undefined));
   const drop = () => dropForScan(dropPlan, argv.verbose);
-  const abort = new AbortController();
   const releaseSignals = trapInterrupts(abort, display);
   try {
     if (!raw) drop(); // a raw scan drops once its engine is open
-    const report = raw
-      ? await rawScan(
-          argv,
-          settings,
-          targets,
-          ports,
-          abort.signal,
-          commandLine,
-          hooks,
-          display?.periodMs,
-          resume,
-          drop,
-        ).catch(partialReport)
+    const report = begun
+      ? await runBegunRawScan(begun, drop).catch(partialReport)
       : await (
           await import('../scan/connect-report.js')
         ).runConnectScan(targets, ports, {
@@ -168,7 +164,7 @@ function earlyOutputs(argv: ScanArgs, ndjsonStreamed: boolean): { path: string; 
     .map(([key, what]) => ({ path: argv[key] as string, what }));
 }
 
-async function rawScan(
+function rawScanRequest(
   argv: ScanArgs,
   settings: ScanSettings,
   targets: TargetSet,
@@ -176,11 +172,10 @@ async function rawScan(
   signal: AbortSignal,
   commandLine: string,
   hooks: ScanHooks,
-  progressMs: number | undefined,
+  display: ProgressDisplay | undefined,
   resume: ResumeSession | undefined,
-  afterOpen: () => void,
-): Promise<ScanReport> {
-  return runRawScan({
+): RawScanRequest {
+  return {
     targets,
     ports,
     settings,
@@ -193,7 +188,6 @@ async function rawScan(
     commandLine,
     verbose: argv.verbose,
     hooks,
-    progressMs,
-    afterOpen,
-  });
+    progressMs: display?.periodMs,
+  };
 }

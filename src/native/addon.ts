@@ -155,6 +155,10 @@ function withErrorMapping(engine: NativeEngine, device: string): NativeEngine {
         throw mapEngineError(err, device);
       }
     },
+    openAsync: () =>
+      engine.openAsync().catch((err: unknown) => {
+        throw mapEngineError(err, device);
+      }),
     start: (onBatch) => engine.start(onBatch),
     enqueue: (chunk) => engine.enqueue(chunk),
     setRate: (pps) => engine.setRate(pps),

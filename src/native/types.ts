@@ -34,6 +34,12 @@ export type DescriptorChunk = Uint32Array;
 export interface NativeEngine {
   /** open the raw socket and pcap handle; throws an Error with .code on failure */
   open(): void;
+  /**
+   * open() on a thread of its own (the capture's open waits 10-30 ms for the
+   * kernel): settles as open() would return or throw. start(), enqueue() and
+   * datalink() throw until it has settled; stop() waits for it.
+   */
+  openAsync(): Promise<void>;
   /** start threads; onBatch receives record batches (multiples of 32 bytes) */
   start(onBatch: (batch: Buffer) => void): void;
   enqueue(chunk: DescriptorChunk): void;

@@ -98,7 +98,21 @@ export async function runScan(
   options: ScanOptions,
   hooks: ScanHooks = {},
 ): Promise<ScanReport> {
-  return new ScanRun(plan, engine, options, hooks).start();
+  return prepareScan(plan, engine, options, hooks).start();
+}
+
+/**
+ * runScan in two steps: the scheduler, permutation and verdict state are
+ * built now, without touching the engine (which may still be opening), and
+ * start() runs the scan as runScan does (once).
+ */
+export function prepareScan(
+  plan: ScanPlan,
+  engine: NativeEngine,
+  options: ScanOptions,
+  hooks: ScanHooks = {},
+): { start(): Promise<ScanReport> } {
+  return new ScanRun(plan, engine, options, hooks);
 }
 
 class ScanRun implements RecordVisitor {

@@ -64,6 +64,7 @@ interface HelperInput {
   settleMs?: number;
   end?: 'stop' | 'abandon' | 'exit';
   openOnly?: boolean;
+  openAsync?: boolean;
 }
 
 interface Run {
@@ -76,6 +77,7 @@ interface Run {
     sendMs: number;
     pendingAfterSend: number;
     stopMs: number | null;
+    startWhileOpening?: string;
   };
   replies: ReplyRecord[];
   sent: SentRecord[];
@@ -250,6 +252,52 @@ describe.skipIf(!isRoot && process.env.CI !== 'true')('native engine in a namesp
     const lastReply = Math.max(...run.replies.map((r) => r.time));
     expect(run.sent.at(-1)!.time).toBeGreaterThanOrEqual(lastReply);
     expect(run.validation.at(-1)!.time).toBeGreaterThanOrEqual(lastReply);
+  });
+
+  it('opens through openAsync() as through open(); start() before it settles throws', async () => {
+    const run = await runHelper({
+      config: { kinds: [SYN] },
+      probes: probesFor([ANYIP], [...OPEN_PORTS, ...CLOSED_PORTS], [0]),
+      end: 'stop',
+      openAsync: true,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report.startWhileOpening).toBe('engine: start() before openAsync() settled');
+    expect(run.errors).toEqual([]);
+    for (const port of OPEN_PORTS) expect(replyTo(run, ANYIP, port, 'syn')).toMatchObject({ state: 'open' });
+    for (const port of CLOSED_PORTS)
+      expect(replyTo(run, ANYIP, port, 'syn')).toMatchObject({ state: 'closed' });
+  });
+
+  it('rejects openAsync() as open() throws: privileges, and an unknown interface', async () => {
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+    const run = await runHelper({ config: {}, openOnly: true, openAsync: true }, asNobody);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report).toMatchObject({ code: 'EPERM_RAW' });
+
+    const engine = loadAddon().createEngine({
+      ...baseConfig,
+      device: 'nosuchif0',
+      key: Uint8Array.from(baseConfig.key),
+    });
+    await expect(engine.openAsync()).rejects.toMatchObject({
+      code: 'NO_DEVICE',
+      message: 'interface nosuchif0 does not exist (see `ip link`); pick one with -e',
+    });
+    await engine.stop();
+  });
+
+  it('stop() while openAsync() runs waits for it, and then closes the engine', async () => {
+    // On loopback, in this process (nothing is sent).
+    const engine = loadAddon().createEngine({
+      ...baseConfig,
+      device: 'lo',
+      key: Uint8Array.from(baseConfig.key),
+    });
+    const opening = engine.openAsync();
+    await engine.stop();
+    await expect(opening).resolves.toBeUndefined();
+    expect(() => engine.start(() => {})).toThrow();
   });
 
   it('captures on the "any" device (Linux cooked link type)', async () => {

@@ -129,6 +129,7 @@ export class FakeEngine implements NativeEngine {
   }
 
   open(): void {}
+  async openAsync(): Promise<void> {}
   datalink(): number {
     return 1;
   }

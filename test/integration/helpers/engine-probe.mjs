@@ -7,6 +7,8 @@
 //   'exit': process.exit(0) while the engine runs.
 // earlyProbes: sent (and answered) by a second engine after open() and before start().
 // With only { config, openOnly: true } it prints { code, message } of open()'s error (or { code: null }).
+// openAsync: true opens through openAsync() instead of open(); the output then also holds
+// startWhileOpening, the message start() threw when called before openAsync() settled.
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 
@@ -29,16 +31,30 @@ const packProbes = (probes) => {
 };
 
 const engine = addon.createEngine(config);
+let startWhileOpening;
+/** open() or openAsync(), as input.openAsync says; throws (rejects) as they do. */
+async function open() {
+  if (!input.openAsync) return engine.open();
+  const opening = engine.openAsync();
+  try {
+    engine.start(() => {});
+  } catch (err) {
+    startWhileOpening = err.message;
+  }
+  await opening;
+}
 if (input.openOnly) {
   try {
-    engine.open();
-    process.stdout.write(JSON.stringify({ code: null }) + '\n');
+    await open();
+    process.stdout.write(JSON.stringify({ code: null, startWhileOpening }) + '\n');
   } catch (err) {
-    process.stdout.write(JSON.stringify({ code: err.code ?? null, message: err.message }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ code: err.code ?? null, message: err.message, startWhileOpening }) + '\n',
+    );
   }
   await engine.stop();
 } else {
-  engine.open();
+  await open();
   if (input.earlyProbes) {
     const early = addon.createEngine(config);
     early.open();
@@ -59,7 +75,14 @@ if (input.openOnly) {
   const pendingAfterSend = engine.pending();
   await sleep(input.settleMs ?? 300);
 
-  const report = { datalink: engine.datalink(), batches, sendMs, pendingAfterSend, stopMs: null };
+  const report = {
+    datalink: engine.datalink(),
+    batches,
+    sendMs,
+    pendingAfterSend,
+    stopMs: null,
+    startWhileOpening,
+  };
   if (input.end === 'stop') {
     const s = addon.monotonicMs();
     await engine.stop();
