@@ -33,7 +33,7 @@ export async function writeOutput(
   what = 'output',
 ): Promise<void> {
   const chunks = typeof content === 'string' ? [content] : content;
-  if (path === '-') return writeStdout(chunks);
+  if (path === '-') return standardOutput.write(chunks);
   const file = openedEarly.get(path) ?? (await openOutputFile(path, what));
   openedEarly.delete(path);
   try {
@@ -175,9 +175,12 @@ export function mayBeTerminal(fd: number): boolean {
   }
 }
 
-async function writeStdout(chunks: Iterable<string>): Promise<void> {
-  return mayBeTerminal(1) ? writeToStream(process.stdout, chunks) : writeToDescriptor(1, chunks);
-}
+/** Where writeOutput's "-" goes: the process's standard output (a test may swap write). */
+export const standardOutput = {
+  write(chunks: Iterable<string>): Promise<void> {
+    return mayBeTerminal(1) ? writeToStream(process.stdout, chunks) : writeToDescriptor(1, chunks);
+  },
+};
 
 /**
  * Standard output on a terminal: through process.stdout. A stream that

@@ -212,12 +212,11 @@ describe('rawscan diff (command handler)', () => {
     const { handler } = await import('../../src/cli/diff-command.js');
     const { exitCode } = await import('../../src/cli/exit.js');
     const errors = await import('../../src/cli/errors.js');
+    const { standardOutput } = await import('../../src/output/write.js');
     let stdout = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string, cb?: () => void) => {
-      stdout += chunk;
-      cb?.();
-      return true;
-    }) as typeof process.stdout.write);
+    vi.spyOn(standardOutput, 'write').mockImplementation(async (chunks) => {
+      for (const chunk of chunks) stdout += chunk;
+    });
     try {
       await handler({
         old,
