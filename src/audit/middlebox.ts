@@ -14,7 +14,7 @@
 // RSTs) becomes the baseline itself: the flags then mark the host's own replies.
 // Replies from another address (a router's ICMP) are not flagged: their
 // responder already says they are not the host's.
-import { memoSlot, memoized, portRows, type PortRows } from '../scan/port-rows.js';
+import { memoSlot, memoized, portRows, type PortRows, type ReplyFacts } from '../scan/port-rows.js';
 import type { HostResult, PortResult } from '../scan/types.js';
 
 export interface HostBaseline {
@@ -50,16 +50,16 @@ function rowsBaseline(rows: PortRows): { baseline: HostBaseline; uniform: boolea
   resetWindow.clear();
   judgedTtl.clear();
   judgedWindow.clear();
+  const r = FACTS;
   for (let i = 0; i < rows.length; i++) {
-    const p = rows.row(i);
-    if (!fromTarget(p)) continue;
-    const e = p.evidence!;
-    judgedTtl.add(e.ttl!);
-    if (judgesWindow(p)) judgedWindow.add(e.window!);
-    if (e.tcpFlags === undefined) continue;
-    tcpTtl.add(e.ttl!);
-    if (p.reason === 'syn-ack') synAckTtl.add(e.ttl!);
-    if (judgesWindow(p)) resetWindow.add(e.window!);
+    if (!replyFacts(rows, i, r)) continue;
+    const judges = r.reason === 'reset' && r.scan !== 'window' && r.window !== undefined;
+    judgedTtl.add(r.ttl);
+    if (judges) judgedWindow.add(r.window!);
+    if (!r.tcp) continue;
+    tcpTtl.add(r.ttl);
+    if (r.reason === 'syn-ack') synAckTtl.add(r.ttl);
+    if (judges) resetWindow.add(r.window!);
   }
   const baseline: HostBaseline = {};
   const synAck = synAckTtl.mode();
@@ -154,6 +154,26 @@ export function describeFlag(flag: MiddleboxFlag): string {
 /** An RST with a window that says something of the host's stack (a Window scan reads windows: left out). */
 function judgesWindow(p: PortResult): boolean {
   return p.reason === 'reset' && p.scan !== 'window' && p.evidence?.window !== undefined;
+}
+
+const FACTS: ReplyFacts = { ttl: 0, tcp: false, window: undefined, reason: 'no-response', scan: 'syn' };
+
+/**
+ * Whether row i's reply came from the target itself (fromTarget), and then
+ * its facts in out: through PortRows.reply when the rows offer it (a raw
+ * scan's 65535 rows are not decoded one by one), else from the row.
+ */
+function replyFacts(rows: PortRows, i: number, out: ReplyFacts): boolean {
+  if (rows.reply) return rows.reply(i, out);
+  const p = rows.row(i);
+  if (!fromTarget(p)) return false;
+  const e = p.evidence!;
+  out.ttl = e.ttl!;
+  out.tcp = e.tcpFlags !== undefined;
+  out.window = e.window;
+  out.reason = p.reason;
+  out.scan = p.scan;
+  return true;
 }
 
 /** An answered result whose reply came from the target address itself. */

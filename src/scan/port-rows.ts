@@ -5,7 +5,7 @@
 // PortResult objects of HostResult.ports are made only when something reads
 // `ports` (LazyPortsHost). Hosts from elsewhere (a report read back from a
 // file, a connect scan, a test) are plain objects: their rows are the array.
-import type { HostResult, PortResult, ScanType } from './types.js';
+import type { HostResult, PortResult, Reason, ScanType } from './types.js';
 
 /**
  * The ports of one host, in HostResult.ports order (port, then scan type).
@@ -40,6 +40,23 @@ export interface PortRows {
    * that address). Rows of one store with equal values list alike.
    */
   listed?(i: number): number;
+  /**
+   * When scanTypes is known: whether row i holds a reply from the host's own
+   * address (false without a reply, and for a router's ICMP), and then what
+   * the middlebox baseline reads of it in out, without decoding the row.
+   */
+  reply?(i: number, out: ReplyFacts): boolean;
+}
+
+/** What PortRows.reply reads of a reply from the host itself (src/audit/middlebox.ts). */
+export interface ReplyFacts {
+  ttl: number;
+  /** a TCP reply (else ICMP) */
+  tcp: boolean;
+  /** a TCP reply's window; undefined for ICMP */
+  window: number | undefined;
+  reason: Reason;
+  scan: ScanType;
 }
 
 /** The fields of PortRows.packed. */

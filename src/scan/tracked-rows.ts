@@ -4,7 +4,14 @@
 // index without a row was silent: its slot's silent state, reason no-response.
 import { ipToString } from '../targets/ipv4.js';
 import type { ProbeSpace } from './probe-space.js';
-import { LazyPortsHost, packRow, type PortRows, type RowsMemo, type SlotTally } from './port-rows.js';
+import {
+  LazyPortsHost,
+  packRow,
+  type PortRows,
+  type ReplyFacts,
+  type RowsMemo,
+  type SlotTally,
+} from './port-rows.js';
 import { silentResult, type Verdicts } from './tracker.js';
 import {
   PORT_STATES,
@@ -196,6 +203,20 @@ class TrackedScan {
     return this.packedAt() + this.verdicts.ttl(row) * 2 ** 32;
   }
 
+  /** PortRows.reply of a position of the decided list; base is the target's first index, whose address is target */
+  reply(position: number, base: number, target: number, out: ReplyFacts): boolean {
+    this.locate(position, base);
+    const { verdicts, rowAt: row } = this;
+    if (row < 0 || verdicts.responder(row) !== target || verdicts.reasonOrdinal(row) === NO_RESPONSE)
+      return false;
+    out.ttl = verdicts.ttl(row);
+    out.window = verdicts.window(row);
+    out.tcp = out.window !== undefined;
+    out.reason = REASONS[verdicts.reasonOrdinal(row)];
+    out.scan = this.space.kinds[this.slotAt];
+    return true;
+  }
+
   /** packed() of the position locate() found last */
   private packedAt(): number {
     const { verdicts, slotAt: slot, portAt: port, rowAt: row } = this;
@@ -265,6 +286,10 @@ class TrackedRows implements PortRows {
 
   listed(i: number): number {
     return this.scan.listed(this.first + i, this.base, this.target);
+  }
+
+  reply(i: number, out: ReplyFacts): boolean {
+    return this.scan.reply(this.first + i, this.base, this.target, out);
   }
 
   /** the host's address (TrackedHost.address) */

@@ -114,6 +114,11 @@ export class Verdicts {
     evidence.responder = responder !== target ? ipToString(responder) : undefined;
   }
 
+  /** a TCP reply's window, or undefined for an ICMP reply */
+  window(row: number): number | undefined {
+    return this.bytes[row * BYTES + ICMP_TYPE] !== 0 ? undefined : this.words[row * 2 + 1] & 0xffff;
+  }
+
   /** the TTL of a row's reply */
   ttl(row: number): number {
     return this.bytes[row * BYTES + TTL];

@@ -2,7 +2,19 @@
 // target's address but whose TTL or RST window is not the host's.
 import { describe, expect, it } from 'vitest';
 import { describeFlag, hostBaseline, middleboxFlag, middleboxFlags } from '../../src/audit/middlebox.js';
-import type { HostResult, PortEvidence, PortResult, Reason, ScanType } from '../../src/scan/types.js';
+import { ProbeSpace } from '../../src/scan/probe-space.js';
+import { reportHosts } from '../../src/scan/tracked-rows.js';
+import { Verdicts } from '../../src/scan/tracker.js';
+import type {
+  HostResult,
+  PortEvidence,
+  PortResult,
+  ProbeKind,
+  Reason,
+  ScanType,
+} from '../../src/scan/types.js';
+import { recordRandomVerdicts } from '../fixtures/reports/random-verdicts.js';
+import { mulberry32 } from './fake-engine.js';
 
 const SYN_ACK = 0x12;
 const RST_ACK = 0x14;
@@ -126,4 +138,43 @@ describe('middleboxFlag', () => {
     expect([...flags.keys()]).toEqual([host.ports.indexOf(forged)]);
     expect(describeFlag(flags.get(2)!)).toBe('ttl 200 (host 64)');
   });
+});
+
+describe("a raw scan's tracked hosts", () => {
+  // Their baseline is read through PortRows.reply, without decoding rows: it must be the
+  // baseline of the same results as plain objects, flags included.
+  it.each([
+    [['syn'] as ProbeKind[], 0.3, false],
+    [['syn', 'window'] as ProbeKind[], 0.2, true],
+    [['fin', 'ack'] as ProbeKind[], 0.5, true],
+  ])(
+    '%j, ICMP share %d, odd windows %s: the baseline and flags of plain copies',
+    (scanTypes, icmpShare, odd) => {
+      const random = mulberry32(11);
+      const addresses = Array.from({ length: 60 }, (_, i) => 0xc6130001 + i);
+      const targets = { size: addresses.length, at: (i: number) => addresses[i] };
+      const ports = Array.from({ length: 40 }, (_, i) => 20 + i * 3);
+      const space = new ProbeSpace({ targets, ports, scanTypes });
+      const verdicts = new Verdicts();
+      recordRandomVerdicts(random, space, addresses, verdicts, {
+        undecided: 0,
+        silent: 0.15,
+        open: 0.15 + 0.7 * (1 - icmpShare),
+        icmp: 1 - icmpShare,
+        forged: 0.1,
+        oddWindows: odd,
+      });
+      let flagged = 0;
+      for (const host of reportHosts(space, verdicts, null)) {
+        // Read through the tracked rows first: reading host.ports makes the host's rows that array's.
+        const baseline = hostBaseline(host);
+        const flags = [...middleboxFlags(host).flags].map(([i, flag]) => [i, structuredClone(flag)]);
+        const plain: HostResult = { address: host.address, ports: host.ports.map((p) => structuredClone(p)) };
+        expect(baseline, host.address).toEqual(hostBaseline(plain));
+        expect(flags, host.address).toEqual([...middleboxFlags(plain).flags]);
+        flagged += flags.length;
+      }
+      expect(flagged).toBeGreaterThan(0); // forged replies were judged, not only uniform hosts
+    },
+  );
 });
