@@ -2,9 +2,6 @@
 // target's address but whose TTL or RST window is not the host's.
 import { describe, expect, it } from 'vitest';
 import { describeFlag, hostBaseline, middleboxFlag, middleboxFlags } from '../../src/audit/middlebox.js';
-import { ProbeSpace } from '../../src/scan/probe-space.js';
-import { reportHosts } from '../../src/scan/tracked-rows.js';
-import { Verdicts } from '../../src/scan/tracker.js';
 import type {
   HostResult,
   PortEvidence,
@@ -13,7 +10,7 @@ import type {
   Reason,
   ScanType,
 } from '../../src/scan/types.js';
-import { recordRandomVerdicts } from '../fixtures/reports/random-verdicts.js';
+import { randomTrackedHosts } from '../fixtures/reports/random-verdicts.js';
 import { mulberry32 } from './fake-engine.js';
 
 const SYN_ACK = 0x12;
@@ -150,22 +147,21 @@ describe("a raw scan's tracked hosts", () => {
   ])(
     '%j, ICMP share %d, odd windows %s: the baseline and flags of plain copies',
     (scanTypes, icmpShare, odd) => {
-      const random = mulberry32(11);
-      const addresses = Array.from({ length: 60 }, (_, i) => 0xc6130001 + i);
-      const targets = { size: addresses.length, at: (i: number) => addresses[i] };
-      const ports = Array.from({ length: 40 }, (_, i) => 20 + i * 3);
-      const space = new ProbeSpace({ targets, ports, scanTypes });
-      const verdicts = new Verdicts();
-      recordRandomVerdicts(random, space, addresses, verdicts, {
-        undecided: 0,
-        silent: 0.15,
-        open: 0.15 + 0.7 * (1 - icmpShare),
-        icmp: 1 - icmpShare,
-        forged: 0.1,
-        oddWindows: odd,
-      });
+      const hosts = randomTrackedHosts(
+        mulberry32(11),
+        60,
+        Array.from({ length: 40 }, (_, i) => 20 + i * 3),
+        scanTypes,
+        {
+          silent: 0.15,
+          open: 0.15 + 0.7 * (1 - icmpShare),
+          icmp: 1 - icmpShare,
+          forged: 0.1,
+          oddWindows: odd,
+        },
+      );
       let flagged = 0;
-      for (const host of reportHosts(space, verdicts, null)) {
+      for (const host of hosts) {
         // Read through the tracked rows first: reading host.ports makes the host's rows that array's.
         const baseline = hostBaseline(host);
         const flags = [...middleboxFlags(host).flags].map(([i, flag]) => [i, structuredClone(flag)]);

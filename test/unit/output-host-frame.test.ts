@@ -9,12 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { normalFormatter } from '../../src/output/normal.js';
 import { xmlFormatter } from '../../src/output/xml.js';
 import { renderToString, type Formatter, type RenderOptions } from '../../src/output/types.js';
-import { ProbeSpace } from '../../src/scan/probe-space.js';
-import { reportHosts } from '../../src/scan/tracked-rows.js';
-import { Verdicts } from '../../src/scan/tracker.js';
 import type { HostResult, PortState, Reason, ScanReport } from '../../src/scan/types.js';
 import { mulberry32 } from './fake-engine.js';
-import { recordRandomVerdicts } from '../fixtures/reports/random-verdicts.js';
+import { randomTrackedHosts } from '../fixtures/reports/random-verdicts.js';
 import { T0, port, withReport } from '../fixtures/reports/build.js';
 
 process.env.TZ = 'UTC';
@@ -68,20 +65,14 @@ function plainSweep(seed: number): ScanReport {
  * share of ICMP answers, half of them from a router (which the listing names).
  */
 function trackedSweep(seed: number, ports: number[], icmp: number): ScanReport {
-  const random = mulberry32(seed);
-  const addresses = Array.from({ length: 300 }, (_, i) => 0xc6130001 + i);
-  const targets = { size: addresses.length, at: (i: number) => addresses[i] };
-  const space = new ProbeSpace({ targets, ports, scanTypes: ['syn'] });
-  const verdicts = new Verdicts();
-  recordRandomVerdicts(random, space, addresses, verdicts, {
-    undecided: 0,
+  const hosts = randomTrackedHosts(mulberry32(seed), 300, ports, ['syn'], {
     silent: 0.1,
     open: 0.1 + 0.8 * (1 - icmp),
     icmp: 1 - icmp,
     forged: 0.05,
     oddWindows: false,
   });
-  return withReport({ scanTypes: ['syn'], ports, hosts: reportHosts(space, verdicts, null) });
+  return withReport({ scanTypes: ['syn'], ports, hosts });
 }
 
 /** The text of each host of a rendered report, in order. */
