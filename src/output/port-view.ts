@@ -4,7 +4,7 @@
 
 import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } from '../scan/types.js';
 import { PORT_STATES, REASONS, STATE_ORDINAL } from '../scan/types.js';
-import { arrayRows, portRows, unpackRow, type PortRows } from '../scan/port-rows.js';
+import { arrayRows, memoSlot, memoized, portRows, unpackRow, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
 import { rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
 import { elapsedSeconds } from './time.js';
@@ -91,14 +91,27 @@ export function portSection(
   return { ...section, shown: section.shown.map((i) => ports[i]) };
 }
 
-/** One section per scan type of the report, in the report's order. */
+/**
+ * One section per scan type of the report, in the report's order. Every
+ * output of a report asks for them (normal, XML, grepable): kept with the
+ * host's rows for the same scan types, --open and verbosity, since a
+ * 65535-port host's sections cost a pass over every port. Read only.
+ */
 export function hostSections(host: HostResult, report: ScanReport, opts: RenderOptions): RowSection[] {
   const rows = portRows(host);
-  const summary = rowsSummary(rows);
-  return report.scanTypes.map((scan) =>
-    rowsSection(rows, scan, scan, stateCounts(summary, scan), opts, report.verbose),
-  );
+  const kept = memoized(rows, SECTIONS, () => ({ key: '', sections: [] as RowSection[] }));
+  const key = `${report.scanTypes.join()}/${opts.openOnly === true}/${report.verbose}`;
+  if (kept.key !== key) {
+    const summary = rowsSummary(rows);
+    kept.sections = report.scanTypes.map((scan) =>
+      rowsSection(rows, scan, scan, stateCounts(summary, scan), opts, report.verbose),
+    );
+    kept.key = key;
+  }
+  return kept.sections;
 }
+
+const SECTIONS = memoSlot();
 
 /**
  * portSection of the rows whose scan type is only (every row when undefined),

@@ -1,9 +1,15 @@
 import { describe, expect, test } from 'vitest';
-import { hostLiveness, portRanges, portSection, reasonText } from '../../src/output/port-view.js';
+import {
+  hostLiveness,
+  hostSections,
+  portRanges,
+  portSection,
+  reasonText,
+} from '../../src/output/port-view.js';
 import { ctime, elapsedSeconds, shortStamp, twoSignificant } from '../../src/output/time.js';
 import { stateCounts } from '../../src/output/rows-summary.js';
 import { PORT_STATES, type PortResult, type PortState } from '../../src/scan/types.js';
-import { T0, port, range, rangeList } from '../fixtures/reports/build.js';
+import { T0, port, range, rangeList, withReport } from '../fixtures/reports/build.js';
 
 process.env.TZ = 'UTC';
 
@@ -194,5 +200,31 @@ describe('hostLiveness of a host whose ports change', () => {
     expect(hostLiveness(host).up).toBe(true);
     host.ports = [port(22, 'syn', 'filtered', 'no-response', 0)];
     expect(hostLiveness(host).up).toBe(false);
+  });
+});
+
+describe('hostSections, kept with the host for the outputs of a report', () => {
+  // 40 closed ports (collapsed unless -vvv), 30 filtered (collapsed unless -vvv), 2 open: 72 rows,
+  // enough for the rows to keep their sections.
+  const ports = [...block(1, 40, 'closed'), ...block(41, 30, 'filtered'), ...block(71, 2, 'open')];
+  const plain = (sections: ReturnType<typeof hostSections>) => sections.map(({ rows: _, ...rest }) => rest);
+  const fresh = (verbose: number, openOnly: boolean) =>
+    plain(hostSections({ address: '198.18.0.1', ports: [...ports] }, withReport({ verbose }), { openOnly }));
+
+  test('the same host asked with other options gets the sections of those options', () => {
+    const host = { address: '198.18.0.1', ports };
+    for (const [verbose, openOnly] of [
+      [0, false],
+      [3, false],
+      [0, true],
+      [3, true],
+      [0, false],
+    ] as const) {
+      const sections = hostSections(host, withReport({ verbose }), { openOnly });
+      expect(plain(sections), `-v ${verbose}, --open ${openOnly}`).toEqual(fresh(verbose, openOnly));
+      expect(hostSections(host, withReport({ verbose }), { openOnly })).toBe(sections); // kept
+    }
+    expect(fresh(0, false)[0].shown).toHaveLength(2);
+    expect(fresh(3, false)[0].shown).toHaveLength(72);
   });
 });
