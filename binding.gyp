@@ -51,10 +51,27 @@
     },
     {
       # Holds the capture socket's last reference after rawscan exits (native/engine/release.h).
+      # Static: no dynamic loader runs before its first line makes it not dumpable.
       "target_name": "rawscan-release",
       "type": "executable",
       "sources": ["native/engine/release_helper.cc"],
-      "cflags_cc": ["-Wall", "-Wextra", "-O2"]
+      "cflags_cc": ["-Wall", "-Wextra", "-O2"],
+      "ldflags": ["-static"]
+    },
+    {
+      # Mode 0711: a user without read access to the binary (rawscan after its privilege
+      # drop) runs it not dumpable from exec on (release_helper.cc).
+      "target_name": "rawscan-release-mode",
+      "type": "none",
+      "dependencies": ["rawscan-release"],
+      "actions": [
+        {
+          "action_name": "mode_0711",
+          "inputs": ["<(PRODUCT_DIR)/rawscan-release"],
+          "outputs": ["<(INTERMEDIATE_DIR)/rawscan-release.mode"],
+          "action": ["sh", "-c", "chmod 0711 <(PRODUCT_DIR)/rawscan-release && touch <(INTERMEDIATE_DIR)/rawscan-release.mode"]
+        }
+      ]
     }
   ]
 }

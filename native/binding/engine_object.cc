@@ -97,7 +97,12 @@ Napi::Value EngineObject::OpenAsync(const Napi::CallbackInfo& info) {
   if (open_) throw Napi::Error::New(env, "engine: openAsync() called twice");
   auto deferred = std::make_shared<Napi::Promise::Deferred>(env);
   auto state = std::make_shared<OpenState>();
-  auto settle = Napi::ThreadSafeFunction::New(env, Napi::Function(), "rawscan.open", 0, 1);
+  // Its finalizer joins the thread: at env teardown Node frees the function
+  // even while the thread still runs open() and is yet to call it.
+  auto settle =
+      Napi::ThreadSafeFunction::New(env, Napi::Function(), "rawscan.open", 0, 1, [state](Napi::Env) {
+        if (state->thread.joinable()) state->thread.join();
+      });
   Engine* engine = engine_.get();
   open_ = state;
   try {

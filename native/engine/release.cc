@@ -37,31 +37,33 @@ Handover hand_over(int sock, int helper) {
   int read_end = high(p[0]), sock_high = high(sock);
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&actions, read_end, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  posix_spawn_file_actions_adddup2(&actions, sock_high, 3);
   // Default dispositions and no blocked signal in the helper, whatever this
   // thread had; glibc runs the child with every signal blocked until exec.
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  // Any failure (EMFILE for a duplicate, ENOMEM) starts no helper: a helper
+  // without its pipe as fd 0 would wait on rawscan's own stdin.
+  const bool actions_made = read_end >= 0 && sock_high >= 0 && posix_spawn_file_actions_init(&actions) == 0;
+  const bool attr_made = actions_made && posix_spawnattr_init(&attr) == 0;
+  const bool ready = attr_made && posix_spawn_file_actions_adddup2(&actions, read_end, 0) == 0 &&
+                     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) == 0 &&
+                     posix_spawn_file_actions_adddup2(&actions, 1, 2) == 0 &&
+                     posix_spawn_file_actions_adddup2(&actions, sock_high, 3) == 0 &&
+                     posix_spawnattr_setsigdefault(&attr, &all) == 0 &&
+                     posix_spawnattr_setsigmask(&attr, &none) == 0 &&
+                     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) == 0;
   // Through /proc/self/fd: the descriptor, not the path, names the program.
   std::string program = "/proc/self/fd/" + std::to_string(helper);
   char arg0[] = "rawscan-release";
   char* argv[] = {arg0, nullptr};
   char* envp[] = {nullptr};
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (read_end != p[0]) close(read_end);
-  if (sock_high != sock) close(sock_high);
+  int rc = ready ? posix_spawn(&pid, program.c_str(), &actions, &attr, argv, envp) : -1;
+  if (attr_made) posix_spawnattr_destroy(&attr);
+  if (actions_made) posix_spawn_file_actions_destroy(&actions);
+  if (read_end >= 0 && read_end != p[0]) close(read_end);
+  if (sock_high >= 0 && sock_high != sock) close(sock_high);
   close(p[0]);
   if (rc != 0) {
     close(p[1]);

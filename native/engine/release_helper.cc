@@ -19,6 +19,11 @@
 #include <cerrno>
 
 int main() {
+  // Run after rawscan's privilege drop, the helper would be dumpable (its
+  // binary is readable, uid == euid): another process of the same user could
+  // take the socket (ptrace, pidfd_getfd). Installed mode 0711 it starts not
+  // dumpable, and it stays so.
+  prctl(PR_SET_DUMPABLE, 0);
   prctl(PR_SET_NAME, "rawscan-release");  // run through /proc/self/fd/N, it would be named N
   sigset_t none;
   sigemptyset(&none);

@@ -62,6 +62,8 @@ export async function runRawScan(req: RawScanRequest): Promise<ScanReport> {
 /** A raw scan whose engine is opening: `opened` settles as openRawScan's promise would. */
 export interface BegunRawScan {
   opened: Promise<OpenedRawScan>;
+  /** closes the engine of a scan that will not run, once its open has settled */
+  close(): Promise<void>;
 }
 
 /** Waits until the engine is open, runs afterOpen (the privilege drop), then the scan. */
@@ -80,16 +82,19 @@ export const KERNEL_VIA_ADDON: HostView = { ...thisHost, sourceFor: async (dest)
 
 /** Looks up the route and opens the engine; UsageError when it cannot open (privileges, device). */
 export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
-  return (await beginRawScan(req)).opened;
+  return (await beginRawScan(req, false)).opened;
 }
 
 /**
  * Looks up the route, creates the engine and starts opening it (openAsync):
  * the caller may prepare the rest of the scan while the kernel sets up the
  * capture, then await `opened` (which a failure rejects, as a UsageError for
- * privileges or a device, only when awaited).
+ * privileges or a device, only when awaited). prepareNow: build the scan's
+ * scheduler meanwhile too, for a scan that runs as soon as it is open (its
+ * clock starts then); a command that opens several engines before running
+ * them one by one (audit) builds each when it runs.
  */
-export async function beginRawScan(req: RawScanRequest): Promise<BegunRawScan> {
+export async function beginRawScan(req: RawScanRequest, prepareNow = true): Promise<BegunRawScan> {
   const { settings } = req;
   const route = await lookupRoute(ipToString(req.targets.at(0)), {
     device: req.device,
@@ -116,36 +121,49 @@ export async function beginRawScan(req: RawScanRequest): Promise<BegunRawScan> {
       req.pcapBufferBytes ?? ringBytesPerEngine(1, req.targets.size * req.ports.length * kinds.length),
   };
   const engine = addon.createEngine(config);
+  let prepared: ReturnType<typeof prepareScan> | undefined;
   const opened = engine.openAsync().then(
-    (): OpenedRawScan => ({ run: () => prepared.start(), close: () => engine.stop() }),
+    (): OpenedRawScan => ({ run: () => (prepared ?? prepare()).start(), close: () => engine.stop() }),
     (err: unknown) => {
       throw mapEngineError(err, route.device);
     },
   );
   opened.catch(() => {}); // the caller awaits it later; a failure meanwhile is not an unhandled one
-  // Built while the engine opens: a scan touches its engine only once started.
-  const prepared = prepareScan(
-    { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
-    engine,
-    {
-      clock: () => addon.monotonicMs(),
-      template: settings.timing,
-      ...settings.timingOverrides,
-      minRate: settings.minRate,
-      maxRate: settings.maxRate,
-      maxRetries: settings.maxRetries,
-      seed: req.seed,
-      shard: settings.shard,
-      signal: req.signal,
-      verbose: req.verbose,
-      commandLine: req.commandLine,
-      version: VERSION,
-      progressMs: req.progressMs,
-      decided: req.decided,
-    },
-    req.hooks,
-  );
-  return { opened };
+  const close = () =>
+    opened.then(
+      (scan) => scan.close(),
+      () => engine.stop(),
+    );
+  // A scan touches its engine only once started: it may be built while the engine opens.
+  const prepare = () =>
+    prepareScan(
+      { targets: req.targets, ports: req.ports, scanTypes: kinds, customBase: base },
+      engine,
+      {
+        clock: () => addon.monotonicMs(),
+        template: settings.timing,
+        ...settings.timingOverrides,
+        minRate: settings.minRate,
+        maxRate: settings.maxRate,
+        maxRetries: settings.maxRetries,
+        seed: req.seed,
+        shard: settings.shard,
+        signal: req.signal,
+        verbose: req.verbose,
+        commandLine: req.commandLine,
+        version: VERSION,
+        progressMs: req.progressMs,
+        decided: req.decided,
+      },
+      req.hooks,
+    );
+  try {
+    if (prepareNow) prepared = prepare();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { opened, close };
 }
 
 /** The engine's own pcap ring (EngineConfig.pcap_buffer_bytes in native/engine/engine.h), bytes. */

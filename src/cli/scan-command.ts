@@ -8,7 +8,13 @@ import { dropForScan, planDropForProcess } from './drop-privileges.js';
 import { defineScanOptions, validateScanArgs, type RawScanArgs, type ScanSettings } from './scan-options.js';
 import { partialReport, renderOptions, writeReports, type OutputArgs } from './outputs.js';
 import { ProgressDisplay, trapInterrupts } from './progress.js';
-import { beginRawScan, parseSeed, runBegunRawScan, type RawScanRequest } from './raw-scan.js';
+import {
+  beginRawScan,
+  parseSeed,
+  runBegunRawScan,
+  type BegunRawScan,
+  type RawScanRequest,
+} from './raw-scan.js';
 import { closeResume, journalingVerdicts, openScanResume, type ResumeSession } from './resume.js';
 import { VERSION } from './version.js';
 import { loadTargets } from '../targets/load.js';
@@ -110,20 +116,23 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
   const verdict = resume ? journalingVerdicts(resume, stream?.port) : stream?.port;
   const hooks: ScanHooks = { progress: display && ((p) => display.update(p)), verdict };
   const abort = new AbortController();
-  // A raw scan's engine opens while the rest is prepared (the kernel takes
-  // 10-30 ms to set up the capture).
-  const begun = raw
-    ? await beginRawScan(
-        rawScanRequest(argv, settings, targets, ports, abort.signal, commandLine, hooks, display, resume),
-      )
-    : undefined;
-  // Everything the scan reads or writes is open before the privilege drop.
-  systemServices();
-  await openOutputsEarly(earlyOutputs(argv, stream !== undefined));
   const drop = () => dropForScan(dropPlan, argv.verbose);
   const releaseSignals = trapInterrupts(abort, display);
+  let begun: BegunRawScan | undefined;
+  let ran = false;
   try {
+    // A raw scan's engine opens while the rest is prepared (the kernel takes
+    // 10-30 ms to set up the capture).
+    begun = raw
+      ? await beginRawScan(
+          rawScanRequest(argv, settings, targets, ports, abort.signal, commandLine, hooks, display, resume),
+        )
+      : undefined;
+    // Everything the scan reads or writes is open before the privilege drop.
+    systemServices();
+    await openOutputsEarly(earlyOutputs(argv, stream !== undefined));
     if (!raw) drop(); // a raw scan drops once its engine is open
+    ran = true;
     const report = begun
       ? await runBegunRawScan(begun, drop).catch(partialReport)
       : await (
@@ -140,6 +149,7 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
     await stream?.finish(report);
     await writeReports(report, argv, stream ? ['output-ndjson'] : []);
   } finally {
+    if (begun && !ran) await begun.close(); // an output that could not be opened: the engine never ran
     if (resume) await closeResume(resume);
     display?.clear();
     await stream?.close();

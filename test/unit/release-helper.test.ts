@@ -7,7 +7,7 @@
 // ends the test holds: their end of file shows when the helper let go.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,28 @@ describe('rawscan-release', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     expect(await fd3).toBeGreaterThanOrEqual(eof);
+  });
+
+  it('is installed mode 0711, so that a user who may run it cannot read it', () => {
+    expect(statSync(HELPER).mode & 0o777).toBe(0o711);
+  });
+
+  // As the user rawscan drops to: its /proc files then belong to root, as those of a process
+  // that is not dumpable do (another process of that user could otherwise take its socket).
+  it.runIf(process.getuid?.() === 0)('runs not dumpable as the dropped user (nobody)', async () => {
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', HELPER];
+    const child = spawn('setpriv', asNobody, { stdio: ['pipe', 'ignore', 'ignore'] });
+    await once(child, 'spawn');
+    let comm = '';
+    for (let i = 0; i < 100 && comm !== 'rawscan-release'; i++) {
+      comm = readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(comm).toBe('rawscan-release');
+    expect(readFileSync(`/proc/${child.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
+    expect(statSync(`/proc/${child.pid}/fd`).uid).toBe(0);
+    child.stdin!.end();
+    expect((await once(child, 'exit'))[0]).toBe(0);
   });
 
   it('names itself rawscan-release, though run through /proc/self/fd/N (named N otherwise)', async () => {
