@@ -16,6 +16,16 @@ import { describe, expect, it } from 'vitest';
 
 const HELPER = fileURLToPath(new URL('../../build/Release/rawscan-release', import.meta.url));
 
+/** The process's name once it reads rawscan-release (at most 1 s after exec), else its last name. */
+async function commOnceNamed(pid: number): Promise<string> {
+  let comm = '';
+  for (let i = 0; i < 100 && comm !== 'rawscan-release'; i++) {
+    comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return comm;
+}
+
 /** Resolves to the time at which the stream ended, or stays pending. */
 const ended = (stream: Readable) => {
   stream.resume();
@@ -52,12 +62,7 @@ describe('rawscan-release', () => {
     const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', HELPER];
     const child = spawn('setpriv', asNobody, { stdio: ['pipe', 'ignore', 'ignore'] });
     await once(child, 'spawn');
-    let comm = '';
-    for (let i = 0; i < 100 && comm !== 'rawscan-release'; i++) {
-      comm = readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(comm).toBe('rawscan-release');
+    expect(await commOnceNamed(child.pid!)).toBe('rawscan-release');
     expect(readFileSync(`/proc/${child.pid}/status`, 'utf8')).toMatch(/^Uid:\s+65534\s/m);
     expect(statSync(`/proc/${child.pid}/fd`).uid).toBe(0);
     child.stdin!.end();
@@ -70,12 +75,7 @@ describe('rawscan-release', () => {
       symlinkSync(HELPER, join(dir, '22'));
       const child = spawn(join(dir, '22'), [], { stdio: ['pipe', 'ignore', 'ignore'] });
       await once(child, 'spawn');
-      let comm = '';
-      for (let i = 0; i < 100 && comm !== 'rawscan-release'; i++) {
-        comm = readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim();
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      expect(comm).toBe('rawscan-release');
+      expect(await commOnceNamed(child.pid!)).toBe('rawscan-release');
       child.stdin!.end();
       expect((await once(child, 'exit'))[0]).toBe(0);
     } finally {
