@@ -51,6 +51,8 @@ export const ADDON_PATH = process.env.RAWSCAN_ADDON
  * the codes a user can act on, the native error itself otherwise (a bug).
  */
 export function mapEngineError(err: unknown, device: string): unknown {
+  // Already mapped (createEngine's engines map their own errors): mapping it again would repeat the prefix.
+  if (err instanceof EngineOpenError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const detail = err instanceof Error ? err.message : String(err);
   switch (code) {
