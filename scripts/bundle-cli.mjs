@@ -157,11 +157,32 @@ const yargsLazyColumns = {
   },
 };
 
+/**
+ * yargs' factory calls version() without a version, which makes it look for a
+ * package.json from the current directory up (a readdir of each directory,
+ * and a read of the first package.json found: a FIFO of that name in the
+ * directory where rawscan was started would hang it). rawscan sets its version
+ * itself (src/cli/main.ts), so the factory's call becomes version(false), which
+ * sets nothing. The build fails if the call is no longer there.
+ */
+const YARGS_FACTORY_VERSION = '        yargs.version();\n';
+const yargsNoGuessedVersion = {
+  name: 'yargs-no-guessed-version',
+  transform(code, id) {
+    if (!id.endsWith('/node_modules/yargs/build/lib/yargs-factory.js')) return null;
+    if (!code.includes(YARGS_FACTORY_VERSION)) {
+      throw new Error("bundle-cli: yargs' factory no longer calls yargs.version()");
+    }
+    return code.replace(YARGS_FACTORY_VERSION, '        yargs.version(false);\n');
+  },
+};
+
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {
   if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('/node_modules/yargs/')) return;
-  // yargs-lazy-columns rewrites one line and keeps every line's number.
-  if (log.code === 'SOURCEMAP_BROKEN' && log.plugin === 'yargs-lazy-columns') return;
+  // yargs-lazy-columns and yargs-no-guessed-version rewrite one line each and keep every line's number.
+  if (log.code === 'SOURCEMAP_BROKEN' && /^yargs-(lazy-columns|no-guessed-version)$/.test(log.plugin ?? ''))
+    return;
   // An import the stand-in does not offer (a class, a constant, a name of another node version).
   if (
     (log.code === 'MISSING_EXPORT' || log.code === 'IMPORT_IS_UNDEFINED') &&
@@ -176,7 +197,7 @@ rmSync(`${BUNDLE}.cache`, { force: true });
 await build({
   input: join(ROOT, 'src/cli/main.ts'),
   platform: 'node',
-  plugins: [lazyStringWidth, lazyBuiltins, yargsAssert, yargsLazyColumns],
+  plugins: [lazyStringWidth, lazyBuiltins, yargsAssert, yargsLazyColumns, yargsNoGuessedVersion],
   onLog,
   logLevel: 'warn',
   output: { file: BUNDLE, format: 'cjs', codeSplitting: false, sourcemap: true },

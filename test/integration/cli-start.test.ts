@@ -4,7 +4,7 @@
 // modules from inside the bundle (node:crypto and node:child_process only when
 // called), and `node dist/cli/main.js` still runs the same CLI. Needs
 // `npm run build`, no root.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   accessSync,
@@ -156,6 +156,17 @@ describe('the built CLI', () => {
     expect(bytes).toBeGreaterThan(128 * 1024);
     expect(up).toBe(2048);
   }, 60_000);
+
+  it('reads no package.json of the directory it was started in (a FIFO of that name would hang it)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rawscan-cwd-'));
+    execFileSync('mkfifo', [join(dir, 'package.json')]);
+    const ran = await new Promise<Ran>((resolve) => {
+      execFile(CLI, ['--version'], { cwd: dir, timeout: 10_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(ran).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
 
   it('still runs as node dist/cli/main.js, with bad input reported in one line', async () => {
     const ran = await run(process.execPath, [join(REPO, 'dist/cli/main.js'), '-p', '70000', '198.18.0.1']);
