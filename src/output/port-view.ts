@@ -3,7 +3,7 @@
 // <extraports>, whether a host answered, reason strings and port ranges.
 
 import type { HostResult, PortResult, PortState, Reason, ScanReport, ScanType } from '../scan/types.js';
-import { PORT_STATES, REASONS, STATE_ORDINAL } from '../scan/types.js';
+import { PORT_STATES, REASONS, REASON_ORDINAL, STATE_ORDINAL } from '../scan/types.js';
 import { arrayRows, memoSlot, memoized, portRows, unpackRow, type PortRows } from '../scan/port-rows.js';
 import type { RenderOptions } from './types.js';
 import { rowsSummary, stateCounts, type RowsSummary } from './rows-summary.js';
@@ -129,8 +129,11 @@ function rowsSection(
   const ignored: IgnoredState[] = [];
   if (total === 0) return { scan, rows, shown: [], ignored, total };
   const limit = ignoreLimit(verbose);
-  /** per state ordinal: the reasons of a collapsed state, by first appearance */
-  let reasonsOf: (Map<Reason, number[]> | undefined)[] | undefined;
+  /**
+   * per state ordinal, for a collapsed state: its ports per reason ordinal,
+   * and the reason ordinals by first appearance
+   */
+  let reasonsOf: ({ ports: number[][]; order: number[] } | undefined)[] | undefined;
   let listed = total;
   for (let s = 0; s < PORT_STATES.length; s++) {
     const state = PORT_STATES[s];
@@ -138,7 +141,7 @@ function rowsSection(
     const hidden = count > limit || (opts.openOnly === true && !OPEN_ONLY_STATES.has(state));
     if (count === 0 || state === 'open' || !hidden) continue;
     ignored.push({ state, count, reasons: [] });
-    (reasonsOf ??= [])[s] = new Map();
+    (reasonsOf ??= [])[s] = { ports: [], order: [] };
     listed -= count;
   }
   const shown = new Array<number>(listed);
@@ -148,15 +151,18 @@ function rowsSection(
     for (let i = 0; i < rows.length; i++) if (only === undefined || rows.row(i).scan === only) shown[k++] = i;
     return { scan, rows, shown, ignored, total };
   }
-  const add = (i: number, state: number, reason: Reason, port: number) => {
+  const add = (i: number, state: number, reason: number, port: number) => {
     const reasons = reasonsOf![state];
     if (reasons === undefined) {
       shown[k++] = i;
       return;
     }
-    const list = reasons.get(reason);
-    if (list) list.push(port);
-    else reasons.set(reason, [port]);
+    const list = reasons.ports[reason];
+    if (list !== undefined) list.push(port);
+    else {
+      reasons.ports[reason] = [port];
+      reasons.order.push(reason);
+    }
   };
   if (rows.packed && rows.scanTypes) {
     // The store's packed rows: no row decoded for the ports that are only counted.
@@ -164,18 +170,19 @@ function rowsSection(
     for (let i = 0; i < rows.length; i++) {
       const code = rows.packed(i);
       if (only !== undefined && kinds[unpackRow.slot(code)] !== only) continue;
-      add(i, unpackRow.state(code), REASONS[unpackRow.reason(code)], unpackRow.port(code));
+      add(i, unpackRow.state(code), unpackRow.reason(code), unpackRow.port(code));
     }
   } else {
     for (let i = 0; i < rows.length; i++) {
       const p = rows.row(i);
       if (only !== undefined && p.scan !== only) continue;
-      add(i, STATE_ORDINAL.get(p.state)!, p.reason, p.port);
+      add(i, STATE_ORDINAL.get(p.state)!, REASON_ORDINAL.get(p.reason)!, p.port);
     }
   }
   for (const entry of ignored) {
-    entry.reasons = [...reasonsOf[STATE_ORDINAL.get(entry.state)!]!]
-      .map(([reason, list]) => ({ reason, count: list.length, ports: list }))
+    const { ports, order } = reasonsOf[STATE_ORDINAL.get(entry.state)!]!;
+    entry.reasons = order
+      .map((r) => ({ reason: REASONS[r], count: ports[r].length, ports: ports[r] }))
       .sort((a, b) => b.count - a.count);
   }
   ignored.sort((a, b) => b.count - a.count);
