@@ -59,8 +59,8 @@
       "ldflags": ["-static"]
     },
     {
-      # Mode 0711: a user without read access to the binary (rawscan after its privilege
-      # drop) runs it not dumpable from exec on (release_helper.cc).
+      # Mode 0711: the user rawscan drops to may run the helper but not read it (the helper
+      # makes itself not dumpable, release_helper.cc).
       "target_name": "rawscan-release-mode",
       "type": "none",
       "dependencies": ["rawscan-release"],

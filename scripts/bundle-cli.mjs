@@ -135,27 +135,33 @@ export function notStrictEqual(actual, expected, message) {
 };
 
 /**
+ * A plugin that rewrites one line of one yargs file, keeping every line's
+ * number; the build fails if the line is no longer there (a yargs update).
+ */
+function yargsLine(name, file, from, to) {
+  return {
+    name,
+    transform(code, id) {
+      if (!id.endsWith(`/node_modules/yargs/${file}`)) return null;
+      if (!code.includes(from)) throw new Error(`bundle-cli: yargs' ${file} no longer reads: ${from.trim()}`);
+      return code.replace(from, to);
+    },
+  };
+}
+
+/**
  * yargs' platform shim reads process.stdout.columns when it loads, and node's
  * first use of process.stdout loads its stream and net modules (~6 ms) in
  * every run, even one whose output goes to a pipe or file without them
  * (src/output/write.ts). The shim reads it when yargs asks instead (usage
- * text's width). The build fails if the line is no longer there.
+ * text's width).
  */
-const YARGS_SHIM_COLUMNS =
-  "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
-const yargsLazyColumns = {
-  name: 'yargs-lazy-columns',
-  transform(code, id) {
-    if (!id.endsWith('/node_modules/yargs/lib/platform-shims/esm.mjs')) return null;
-    if (!code.includes(YARGS_SHIM_COLUMNS)) {
-      throw new Error(`bundle-cli: yargs' platform shim no longer reads: ${YARGS_SHIM_COLUMNS}`);
-    }
-    return code.replace(
-      YARGS_SHIM_COLUMNS,
-      "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
-    );
-  },
-};
+const yargsLazyColumns = yargsLine(
+  'yargs-lazy-columns',
+  'lib/platform-shims/esm.mjs',
+  "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null",
+  "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
+);
 
 /**
  * yargs' factory calls version() without a version, which makes it look for a
@@ -163,19 +169,14 @@ const yargsLazyColumns = {
  * and a read of the first package.json found: a FIFO of that name in the
  * directory where rawscan was started would hang it). rawscan sets its version
  * itself (src/cli/main.ts), so the factory's call becomes version(false), which
- * sets nothing. The build fails if the call is no longer there.
+ * sets nothing.
  */
-const YARGS_FACTORY_VERSION = '        yargs.version();\n';
-const yargsNoGuessedVersion = {
-  name: 'yargs-no-guessed-version',
-  transform(code, id) {
-    if (!id.endsWith('/node_modules/yargs/build/lib/yargs-factory.js')) return null;
-    if (!code.includes(YARGS_FACTORY_VERSION)) {
-      throw new Error("bundle-cli: yargs' factory no longer calls yargs.version()");
-    }
-    return code.replace(YARGS_FACTORY_VERSION, '        yargs.version(false);\n');
-  },
-};
+const yargsNoGuessedVersion = yargsLine(
+  'yargs-no-guessed-version',
+  'build/lib/yargs-factory.js',
+  '        yargs.version();\n',
+  '        yargs.version(false);\n',
+);
 
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {

@@ -15,7 +15,7 @@
 // Replies from another address (a router's ICMP) are not flagged: their
 // responder already says they are not the host's.
 import { memoSlot, memoized, portRows, type PortRows, type ReplyFacts } from '../scan/port-rows.js';
-import type { HostResult, PortResult } from '../scan/types.js';
+import type { HostResult, PortResult, Reason, ScanType } from '../scan/types.js';
 
 export interface HostBaseline {
   ttl?: number;
@@ -53,7 +53,7 @@ function rowsBaseline(rows: PortRows): { baseline: HostBaseline; uniform: boolea
   const r = FACTS;
   for (let i = 0; i < rows.length; i++) {
     if (!replyFacts(rows, i, r)) continue;
-    const judges = r.reason === 'reset' && r.scan !== 'window' && r.window !== undefined;
+    const judges = judgesWindowOf(r.reason, r.scan, r.window);
     judgedTtl.add(r.ttl);
     if (judges) judgedWindow.add(r.window!);
     if (!r.tcp) continue;
@@ -153,7 +153,12 @@ export function describeFlag(flag: MiddleboxFlag): string {
 
 /** An RST with a window that says something of the host's stack (a Window scan reads windows: left out). */
 function judgesWindow(p: PortResult): boolean {
-  return p.reason === 'reset' && p.scan !== 'window' && p.evidence?.window !== undefined;
+  return judgesWindowOf(p.reason, p.scan, p.evidence?.window);
+}
+
+/** Whether a reply's window is judged: an RST's, unless the Window scan reads it. */
+function judgesWindowOf(reason: Reason, scan: ScanType, window: number | undefined): boolean {
+  return reason === 'reset' && scan !== 'window' && window !== undefined;
 }
 
 const FACTS: ReplyFacts = { ttl: 0, tcp: false, window: undefined, reason: 'no-response', scan: 'syn' };

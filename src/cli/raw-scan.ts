@@ -6,7 +6,7 @@
 import { UsageError } from './errors.js';
 import { customBase, type ScanSettings } from './scan-options.js';
 import { VERSION } from './version.js';
-import { kernelSourceFor, loadAddon, mapEngineError } from '../native/addon.js';
+import { kernelSourceFor, loadAddon } from '../native/addon.js';
 import type { EngineConfig } from '../native/types.js';
 import { prepareScan, type ScanHooks } from '../scan/orchestrator.js';
 import type { DecidedProbe } from '../scan/resume.js';
@@ -120,20 +120,15 @@ export async function beginRawScan(req: RawScanRequest, prepareNow = true): Prom
     pcapBufferBytes:
       req.pcapBufferBytes ?? ringBytesPerEngine(1, req.targets.size * req.ports.length * kinds.length),
   };
+  // loadAddon's engines map their errors (mapEngineError) themselves.
   const engine = addon.createEngine(config);
+  // stop() waits for an open still running.
+  const close = () => engine.stop();
   let prepared: ReturnType<typeof prepareScan> | undefined;
-  const opened = engine.openAsync().then(
-    (): OpenedRawScan => ({ run: () => (prepared ?? prepare()).start(), close: () => engine.stop() }),
-    (err: unknown) => {
-      throw mapEngineError(err, route.device);
-    },
-  );
+  const opened = engine
+    .openAsync()
+    .then((): OpenedRawScan => ({ run: () => (prepared ?? prepare()).start(), close }));
   opened.catch(() => {}); // the caller awaits it later; a failure meanwhile is not an unhandled one
-  const close = () =>
-    opened.then(
-      (scan) => scan.close(),
-      () => engine.stop(),
-    );
   // A scan touches its engine only once started: it may be built while the engine opens.
   const prepare = () =>
     prepareScan(

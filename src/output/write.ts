@@ -131,10 +131,15 @@ async function writeAll(fd: number, bytes: Uint8Array, sync: boolean): Promise<v
 }
 
 function isRegularFile(fd: number): boolean {
+  return statsOf(fd)?.isFile() === true;
+}
+
+/** fd's stats, or undefined when fd is not open */
+function statsOf(fd: number): Stats | undefined {
   try {
-    return fstatSync(fd).isFile();
+    return fstatSync(fd);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -168,11 +173,7 @@ async function writeBatches(
  * and tty modules (~6 ms of a scan's start).
  */
 export function mayBeTerminal(fd: number): boolean {
-  try {
-    return fstatSync(fd).isCharacterDevice();
-  } catch {
-    return false;
-  }
+  return statsOf(fd)?.isCharacterDevice() === true;
 }
 
 /** Where writeOutput's "-" goes: the process's standard output (a test may swap write). */
