@@ -8,67 +8,105 @@ import { readFileSync } from 'node:fs';
 
 export const SYSTEM_SERVICES_PATH = '/etc/services';
 
-export class ServiceTable {
-  /** lower-cased name or alias → ports */
-  private readonly byName = new Map<string, number[]>();
-  /** port → first name listed for it */
-  private readonly byPort = new Map<number, string>();
+/** A services(5) entry: its name, port and aliases. */
+interface ServiceEntry {
+  name: string;
+  port: number;
+  aliases?: string[];
+}
 
-  /** @param source the file the entries came from, for messages */
+/**
+ * A /tcp line: name, port, and the rest up to a comment (the aliases). The
+ * port's digits run to the slash, so "70000/tcp" matches and is dropped by
+ * the range check; a name or alias never holds a "#".
+ */
+const TCP_LINE = /^[ \t]*([^\s#]+)[ \t]+(\d+)\/tcp(?=[\s#]|$)([^#\n]*)/gim;
+
+export class ServiceTable {
+  /** lower-cased name or alias → ports, built on first use (a name in -p) */
+  private names: Map<string, number[]> | undefined;
+  /** port → first name listed for it, built on first use */
+  private ports: Map<number, string> | undefined;
+
+  /**
+   * @param entries the table's entries, or a services(5) text parsed when the
+   *   table is first asked (a scan asks for a few ports' names; parsing every
+   *   line of /etc/services up front took ~4 ms of each start)
+   * @param source the file the entries came from, for messages
+   */
   constructor(
-    entries: Iterable<{ name: string; port: number; aliases?: string[] }>,
+    private readonly entries: Iterable<ServiceEntry> | string,
     readonly source = 'services table',
-  ) {
-    for (const { name, port, aliases = [] } of entries) {
-      if (!this.byPort.has(port)) this.byPort.set(port, name);
-      for (const key of [name, ...aliases].map((n) => n.toLowerCase())) {
-        const ports = this.byName.get(key) ?? [];
-        if (!ports.includes(port)) ports.push(port);
-        this.byName.set(key, ports);
-      }
-    }
-  }
+  ) {}
 
   static parse(text: string, source?: string): ServiceTable {
-    const entries: { name: string; port: number; aliases: string[] }[] = [];
-    for (const line of text.split('\n')) {
-      const [name, portProto, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
-      const match = /^(\d+)\/tcp$/i.exec(portProto ?? '');
-      const port = match ? Number(match[1]) : 0;
-      if (name && port >= 1 && port <= 65535) entries.push({ name, port, aliases });
-    }
-    return new ServiceTable(entries, source);
+    return new ServiceTable(text, source);
   }
 
   /** Reads a services(5) file; an unreadable file yields an empty table (see file comment). */
   static load(path = SYSTEM_SERVICES_PATH): ServiceTable {
     let text = '';
     try {
-      text = readFileSync(path, 'utf8');
+      text = readFileSync(path, 'latin1'); // names are ASCII; a one-byte string reads fastest
     } catch {
       // Minimal containers ship without /etc/services; numbers still work.
     }
     return ServiceTable.parse(text, path);
   }
 
+  /** The entries of a text in file order, /tcp only, ports 1-65535. */
+  private *each(): Iterable<ServiceEntry> {
+    if (typeof this.entries !== 'string') {
+      yield* this.entries;
+      return;
+    }
+    for (const [, name, port, rest] of this.entries.matchAll(TCP_LINE)) {
+      const number = Number(port);
+      if (number >= 1 && number <= 65535)
+        yield { name, port: number, aliases: rest.split(/\s+/).filter(Boolean) };
+    }
+  }
+
+  private byPort(): Map<number, string> {
+    if (this.ports === undefined) {
+      this.ports = new Map();
+      for (const { name, port } of this.each()) if (!this.ports.has(port)) this.ports.set(port, name);
+    }
+    return this.ports;
+  }
+
+  private byName(): Map<string, number[]> {
+    if (this.names === undefined) {
+      this.names = new Map();
+      for (const { name, port, aliases = [] } of this.each()) {
+        for (const key of [name, ...aliases].map((n) => n.toLowerCase())) {
+          const ports = this.names.get(key) ?? [];
+          if (!ports.includes(port)) ports.push(port);
+          this.names.set(key, ports);
+        }
+      }
+    }
+    return this.names;
+  }
+
   /** Ports whose name or alias matches; `*` in the pattern matches any run of characters. */
   portsNamed(pattern: string): number[] {
     const key = pattern.toLowerCase();
-    if (!key.includes('*')) return [...(this.byName.get(key) ?? [])];
+    if (!key.includes('*')) return [...(this.byName().get(key) ?? [])];
     const escaped = key.replace(/[.+?^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*');
     const regex = new RegExp(`^${escaped}$`);
     const ports = new Set<number>();
-    for (const [name, named] of this.byName) if (regex.test(name)) named.forEach((port) => ports.add(port));
+    for (const [name, named] of this.byName()) if (regex.test(name)) named.forEach((port) => ports.add(port));
     return [...ports];
   }
 
   serviceName(port: number): string | undefined {
-    return this.byPort.get(port);
+    return this.byPort().get(port);
   }
 
   /** Every port that has a name, ascending. */
   namedPorts(): number[] {
-    return [...this.byPort.keys()].sort((a, b) => a - b);
+    return [...this.byPort().keys()].sort((a, b) => a - b);
   }
 }
 

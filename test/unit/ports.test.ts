@@ -16,6 +16,9 @@ const services = ServiceTable.parse(
     'www-dup\t80/tcp',
     'bogus 70000/tcp',
     'broken-line',
+    'crlf-line\t3000/tcp\tcrlf-alias\r',
+    '  indented\t3001/TCP# a comment right after the port',
+    'not-tcp\t3002/tcpx',
   ].join('\n'),
   'test-services',
 );
@@ -87,9 +90,9 @@ describe('parsePortSpec', () => {
 describe('defaultPorts', () => {
   it('is 1-1024 plus the named TCP ports', () => {
     const list = defaultPorts(services);
-    expect(list.length).toBe(1024 + 2); // 8080 and 5432 are above 1024
+    expect(list.length).toBe(1024 + 4); // 3000, 3001, 5432 and 8080 are above 1024
     expect(list.slice(0, 3)).toEqual([1, 2, 3]);
-    expect(list.slice(-3)).toEqual([1024, 5432, 8080]);
+    expect(list.slice(-5)).toEqual([1024, 3000, 3001, 5432, 8080]);
   });
 
   it('from the system table includes well-known high ports', () => {
@@ -107,11 +110,16 @@ describe('ServiceTable', () => {
     [53, undefined], // udp only
     [161, undefined],
     [1, undefined],
+    [3000, 'crlf-line'],
+    [3001, 'indented'],
+    [3002, undefined],
   ])('serviceName(%d) = %s', (port, name) => expect(serviceName(port, services)).toBe(name));
 
   it('ignores entries outside 1-65535 and malformed lines', () => {
     expect(services.portsNamed('bogus')).toEqual([]);
     expect(services.portsNamed('broken-line')).toEqual([]);
+    expect(services.portsNamed('crlf-alias')).toEqual([3000]);
+    expect(services.portsNamed('not-tcp')).toEqual([]);
   });
 
   it('loads an empty table when the file is missing', () => {
