@@ -55,7 +55,10 @@ describe('resuming an interrupted scan', () => {
     await closeResume(second);
     expect(rest.incomplete).toBe(false);
     expect(states(rest)).toEqual(states(full));
-    expect(rest.stats.probesSent).toBeLessThan(full.stats.probesSent);
+    // First tries only: retransmissions depend on how busy the machine is during each run.
+    const firstTries = (r: ScanReport) => r.stats.probesSent - r.stats.retransmissions;
+    expect(firstTries(full)).toBe(targets.size * ports.length * 2);
+    expect(firstTries(rest)).toBe(targets.size * ports.length * 2 - second.decided.length);
     expect(rest.stats.notes.join('\n')).toMatch(`resumed: ${second.decided.length} probes`);
 
     // A third run finds everything decided and sends nothing.
