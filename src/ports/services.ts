@@ -20,6 +20,9 @@ interface ServiceEntry {
  * port's digits run to the slash, so "70000/tcp" matches and is dropped by
  * the range check; a name or alias never holds a "#".
  */
+/** serviceName() searches the text this many times before it builds the whole table. */
+const DIRECT_SEARCHES = 16;
+
 const TCP_LINE = /^[ \t]*([^\s#]+)[ \t]+(\d+)\/tcp(?=[\s#]|$)([^#\n]*)/gim;
 
 export class ServiceTable {
@@ -27,6 +30,8 @@ export class ServiceTable {
   private names: Map<string, number[]> | undefined;
   /** port → first name listed for it, built on first use */
   private ports: Map<number, string> | undefined;
+  /** serviceName() calls answered by searching the text, not from ports */
+  private searches = 0;
 
   /**
    * @param entries the table's entries, or a services(5) text parsed when the
@@ -101,6 +106,11 @@ export class ServiceTable {
   }
 
   serviceName(port: number): string | undefined {
+    if (this.ports === undefined && typeof this.entries === 'string' && ++this.searches <= DIRECT_SEARCHES) {
+      // A few ports' names (a small scan's report): a search of the text each.
+      const line = new RegExp(`^[ \\t]*([^\\s#]+)[ \\t]+0*${port}\\/tcp(?=[\\s#]|$)`, 'im');
+      return Number.isInteger(port) && port >= 1 && port <= 65535 ? line.exec(this.entries)?.[1] : undefined;
+    }
     return this.byPort().get(port);
   }
 

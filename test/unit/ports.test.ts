@@ -115,6 +115,31 @@ describe('ServiceTable', () => {
     [3002, undefined],
   ])('serviceName(%d) = %s', (port, name) => expect(serviceName(port, services)).toBe(name));
 
+  it('answers the same while it searches the text and once it has built the whole table', () => {
+    const text = [
+      'first\t7/tcp',
+      'second\t7/tcp',
+      'zeros\t0009/tcp',
+      'udp-only\t11/udp',
+      ...Array.from({ length: 40 }, (_, i) => `svc${i}\t${100 + i}/tcp`),
+    ].join('\n');
+    const table = ServiceTable.parse(text);
+    const asked = [7, 9, 11, 6, 70, 7.5, 0, 65536, ...Array.from({ length: 40 }, (_, i) => 100 + i)];
+    const answers = asked.map((port) => table.serviceName(port)); // the first 16 by search
+    expect(answers.slice(0, 8)).toEqual([
+      'first',
+      'zeros',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(answers.slice(8)).toEqual(Array.from({ length: 40 }, (_, i) => `svc${i}`));
+    expect(asked.map((port) => table.serviceName(port))).toEqual(answers); // from the table
+  });
+
   it('ignores entries outside 1-65535 and malformed lines', () => {
     expect(services.portsNamed('bogus')).toEqual([]);
     expect(services.portsNamed('broken-line')).toEqual([]);
