@@ -30,6 +30,7 @@
         "native/engine/sender.cc",
         "native/engine/capture.cc",
         "native/engine/release.cc",
+        "native/engine/warm_capture.cc",
         "native/engine/engine.cc",
         "native/engine/clock.cc",
         "native/engine/record_batch.cc",

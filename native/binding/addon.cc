@@ -1,7 +1,8 @@
 // The addon's exports (src/native/types.ts NativeAddon, and PrivilegeOps in
 // src/native/addon.ts). Registration only: the engine object lives in
 // engine_object.cc, the test hooks in test_hooks.cc, the privilege calls in
-// privilege.cc, the route's source address in route.cc.
+// privilege.cc, the route's source address in route.cc; the capture warm-up is
+// engine/warm_capture.cc.
 #include <napi.h>
 
 #include "binding/engine_object.h"
@@ -9,6 +10,7 @@
 #include "binding/route.h"
 #include "binding/test_hooks.h"
 #include "engine/record.h"
+#include "engine/warm_capture.h"
 
 namespace {
 
@@ -16,6 +18,21 @@ using namespace rawscan::binding;
 
 Napi::Value monotonic_ms_js(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rawscan::monotonic_ms());
+}
+
+// warmCapture(device, bufferBytes): native/engine/warm_capture.h.
+Napi::Value warm_capture_js(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  if (info.Length() != 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    throw Napi::TypeError::New(env, "warmCapture(device: string, bufferBytes: number)");
+  }
+  const int bytes = info[1].As<Napi::Number>().Int32Value();
+  if (bytes <= 0) throw Napi::RangeError::New(env, "warmCapture: bufferBytes must be positive");
+  return Napi::Boolean::New(env, rawscan::warm_capture(info[0].As<Napi::String>(), bytes));
+}
+
+Napi::Value warm_capture_state_js(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), rawscan::warm_capture_state());
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -28,6 +45,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lookupUser", Napi::Function::New<lookup_user>(env, "lookupUser"));
   exports.Set("clearCapabilities", Napi::Function::New<clear_capabilities>(env, "clearCapabilities"));
   exports.Set("routeSource", Napi::Function::New<route_source>(env, "routeSource"));
+  exports.Set("warmCapture", Napi::Function::New<warm_capture_js>(env, "warmCapture"));
+  exports.Set("warmCaptureState", Napi::Function::New<warm_capture_state_js>(env, "warmCaptureState"));
   return exports;
 }
 

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "engine/release.h"
+#include "engine/warm_capture.h"
 
 namespace rawscan {
 
@@ -102,14 +103,43 @@ Capture::Capture(const EngineConfig& cfg, RecordBatch& records)
       ctx_(make_judge_context(cfg)),
       records_(records) {}
 
+Activation activate_capture(const std::string& device, int buffer_bytes) {
+  Activation out;
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  pcap_t* handle = pcap_create(device.c_str(), errbuf);
+  if (handle == nullptr) {
+    out.status = PCAP_ERROR;
+    out.error = std::string("pcap_create: ") + errbuf;
+    return out;
+  }
+  pcap_set_snaplen(handle, kSnaplen);
+  pcap_set_promisc(handle, 0);
+  pcap_set_immediate_mode(handle, 1);
+  pcap_set_buffer_size(handle, buffer_bytes);
+  out.status = pcap_activate(handle);
+  if (out.status < 0) {
+    out.error = std::string("pcap_activate (") + pcap_statustostr(out.status) + ") on " + device + ": " +
+                pcap_geterr(handle);
+    pcap_close(handle);
+    return out;
+  }
+  out.handle = handle;
+  return out;
+}
+
 void Capture::open() {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_ = pcap_create(device_.c_str(), errbuf);
-  if (pcap_ == nullptr) throw EngineError("PCAP", std::string("pcap_create: ") + errbuf);
-  pcap_set_snaplen(pcap_, kSnaplen);
-  pcap_set_promisc(pcap_, 0);
-  pcap_set_immediate_mode(pcap_, 1);
-  pcap_set_buffer_size(pcap_, buffer_bytes_);
+  pcap_ = take_warm_capture(device_, buffer_bytes_);
+  if (pcap_ == nullptr) {
+    Activation activation = activate_capture(device_, buffer_bytes_);
+    if (activation.handle == nullptr) {
+      throw EngineError(activation.status == PCAP_ERROR_PERM_DENIED      ? "EPERM_PCAP"
+                        : activation.status == PCAP_ERROR_NO_SUCH_DEVICE ? "NO_DEVICE"
+                                                                         : "PCAP",
+                        activation.error);
+    }
+    pcap_ = activation.handle;
+  }
 
   // detail: pcap's text for the failure; pcap_geterr() unless the call filled errbuf instead.
   auto fail = [this](const char* code, const std::string& what, const char* detail = nullptr) {
@@ -117,14 +147,6 @@ void Capture::open() {
     close_handles();
     throw EngineError(code, msg);
   };
-  int rc = pcap_activate(pcap_);
-  if (rc < 0) {
-    std::string what = std::string("pcap_activate (") + pcap_statustostr(rc) + ")";
-    fail(rc == PCAP_ERROR_PERM_DENIED      ? "EPERM_PCAP"
-         : rc == PCAP_ERROR_NO_SUCH_DEVICE ? "NO_DEVICE"
-                                           : "PCAP",
-         what);
-  }
   if (pcap_setdirection(pcap_, PCAP_D_IN) != 0) fail("PCAP", "pcap_setdirection");
   ignore_outgoing(pcap_get_selectable_fd(pcap_));
   dlt_ = pcap_datalink(pcap_);
@@ -133,7 +155,7 @@ void Capture::open() {
   bpf_program prog{};
   if (pcap_compile(pcap_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
     fail("FILTER", "pcap_compile \"" + filter_ + "\"");
-  rc = pcap_setfilter(pcap_, &prog);
+  int rc = pcap_setfilter(pcap_, &prog);
   pcap_freecode(&prog);
   if (rc != 0) fail("FILTER", "pcap_setfilter");
   if (pcap_setnonblock(pcap_, 1, errbuf) != 0) fail("PCAP", "pcap_setnonblock", errbuf);

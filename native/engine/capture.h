@@ -30,6 +30,18 @@ bool link_type_of(int dlt, LinkType& out);
 // BPF filter text for replies to ports [sport_base, sport_base + slots * kTrySlots).
 std::string reply_filter(uint16_t sport_base, size_t slots);
 
+// A pcap handle activated with the capture's settings (snaplen, no
+// promiscuous mode, immediate mode, a ring of buffer_bytes), or, when it
+// could not be, pcap's status (PCAP_ERROR when pcap_create failed) and text.
+// Activating sets up the kernel's ring, which waits for an RCU grace period
+// (10-30 ms): see warm_capture.h.
+struct Activation {
+  pcap_t* handle = nullptr;
+  int status = 0;
+  std::string error;
+};
+Activation activate_capture(const std::string& device, int buffer_bytes);
+
 class Capture {
  public:
   Capture(const EngineConfig& cfg, RecordBatch& records);
@@ -37,7 +49,8 @@ class Capture {
   Capture(const Capture&) = delete;
   Capture& operator=(const Capture&) = delete;
 
-  // Opens and activates the handle, installs the filter.
+  // Opens and activates the handle (or takes the one warm_capture() opened
+  // for this device and ring), installs the filter.
   // Throws EngineError (EPERM_PCAP, NO_DEVICE, PCAP, FILTER).
   void open();
   int datalink() const { return dlt_; }

@@ -10,6 +10,8 @@ import { scanCommand } from './scan-command.js';
 import { VERSION } from './version.js';
 import { exitCode } from './exit.js';
 import { mayBeTerminal } from '../output/write.js';
+import { renewStartupHost, warmCaptureFor } from './warm-capture.js';
+import { warmCaptureState } from '../native/addon.js';
 
 const SUBCOMMANDS = new Set(['lab', 'demo', 'diff', 'merge', 'help']);
 
@@ -89,8 +91,16 @@ export function normalizeArgv(args: string[]): string[] {
 
 export async function main(args: string[]): Promise<number> {
   try {
-    const parser = buildParser(normalizeArgv(args), await subcommandsFor(args));
+    const normalized = normalizeArgv(args);
+    const subcommands = await subcommandsFor(args);
+    // A scan's capture starts opening now, while yargs parses (src/cli/warm-capture.ts).
+    renewStartupHost();
+    if (subcommands.length === 0) await warmCaptureFor(normalized);
+    const parser = buildParser(normalized, subcommands);
     await parser.parseAsync();
+    if (process.env.RAWSCAN_WARM_CAPTURE === 'report') {
+      process.stderr.write(`rawscan: warm capture ${warmCaptureState()}\n`);
+    }
     return exitCode();
   } catch (err) {
     if (err instanceof UsageError) {

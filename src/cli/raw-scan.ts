@@ -25,6 +25,8 @@ export interface RawScanRequest {
   requestedScans?: readonly string[];
   /** -e and -S; the route to the first target decides what is absent */
   device?: string;
+  /** whom to ask for that route without `ip` (default KERNEL_VIA_ADDON) */
+  host?: HostView;
   source?: string;
   /** --seed, already parsed (parseSeed) */
   seed?: bigint;
@@ -80,6 +82,26 @@ export async function runBegunRawScan(begun: BegunRawScan, afterOpen?: () => voi
  */
 export const KERNEL_VIA_ADDON: HostView = { ...thisHost, sourceFor: async (dest) => kernelSourceFor(dest) };
 
+/**
+ * A view of host that asks it each question once: a scan's start asks for
+ * the route to its first target twice, a few ms apart, to warm its capture
+ * (src/cli/warm-capture.ts) and to open its engine (~3 ms each time).
+ */
+export function rememberingHost(host: HostView): HostView {
+  const sources = new Map<string, Promise<string | undefined>>();
+  let table: { text: string | undefined } | undefined;
+  let interfaces: ReturnType<HostView['interfaces']> | undefined;
+  return {
+    sourceFor: (dest) => {
+      let source = sources.get(dest);
+      if (source === undefined) sources.set(dest, (source = host.sourceFor(dest)));
+      return source;
+    },
+    mainTable: () => (table ??= { text: host.mainTable() }).text,
+    interfaces: () => (interfaces ??= host.interfaces()),
+  };
+}
+
 /** Looks up the route and opens the engine; UsageError when it cannot open (privileges, device). */
 export async function openRawScan(req: RawScanRequest): Promise<OpenedRawScan> {
   return (await beginRawScan(req, false)).opened;
@@ -99,7 +121,7 @@ export async function beginRawScan(req: RawScanRequest, prepareNow = true): Prom
   const route = await lookupRoute(ipToString(req.targets.at(0)), {
     device: req.device,
     source: req.source,
-    host: KERNEL_VIA_ADDON,
+    host: req.host ?? KERNEL_VIA_ADDON,
   });
   const kinds = settings.scanTypes as ProbeKind[];
   const base = customBase(req.requestedScans) as ProbeKind;

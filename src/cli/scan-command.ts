@@ -17,6 +17,7 @@ import {
 } from './raw-scan.js';
 import { closeResume, journalingVerdicts, openScanResume, type ResumeSession } from './resume.js';
 import { VERSION } from './version.js';
+import { startupHost } from './warm-capture.js';
 import { loadTargets } from '../targets/load.js';
 import { applySafeDefaults, boundedFileReader, checkScanSize } from '../targets/safety.js';
 import { systemServices } from '../ports/services.js';
@@ -192,6 +193,7 @@ function rawScanRequest(
     requestedScans: argv.scan,
     device: argv.interface,
     source: argv.source,
+    host: startupHost(),
     seed: resume?.seed ?? (argv.seed === undefined ? undefined : parseSeed(argv.seed)),
     decided: resume?.decided,
     signal,

@@ -90,8 +90,17 @@ interface RouteOps {
   routeSource(address: number): number | null;
 }
 
+/** The addon's capture warm-up (native/engine/warm_capture.h), apart from NativeAddon for the same reason. */
+interface WarmCaptureOps {
+  warmCapture(device: string, bufferBytes: number): boolean;
+  warmCaptureState(): WarmCaptureState;
+}
+
+/** What became of the warmed capture handle (native/engine/warm_capture.h). */
+export type WarmCaptureState = 'none' | 'opening' | 'ready' | 'taken' | 'discarded' | 'failed';
+
 let loaded: NativeAddon | undefined;
-let native: (NativeAddon & PrivilegeOps & RouteOps) | undefined;
+let native: (NativeAddon & PrivilegeOps & RouteOps & WarmCaptureOps) | undefined;
 
 /** The privilege calls of the addon, loaded once. Throws a UsageError like loadAddon. */
 export function loadPrivilegeOps(): PrivilegeOps {
@@ -116,6 +125,20 @@ export function kernelSourceFor(dest: string): string | undefined {
   return source === null ? undefined : ipToString(source);
 }
 
+/**
+ * Starts opening a capture on device with a ring of bufferBytes on a native
+ * thread, for the engine that will open one there (src/cli/warm-capture.ts);
+ * false when a warm-up ran before. Throws a UsageError like loadAddon.
+ */
+export function warmCapture(device: string, bufferBytes: number): boolean {
+  return requireAddon().warmCapture(device, bufferBytes);
+}
+
+/** What became of warmCapture's handle. Throws a UsageError like loadAddon. */
+export function warmCaptureState(): WarmCaptureState {
+  return requireAddon().warmCaptureState();
+}
+
 /** The addon, loaded once. Throws a UsageError when it is not built or cannot load. */
 export function loadAddon(): NativeAddon {
   if (loaded) return loaded;
@@ -130,7 +153,7 @@ export function loadAddon(): NativeAddon {
   return loaded;
 }
 
-function requireAddon(): NativeAddon & PrivilegeOps & RouteOps {
+function requireAddon(): NativeAddon & PrivilegeOps & RouteOps & WarmCaptureOps {
   if (native) return native;
   if (!existsSync(ADDON_PATH)) {
     throw new UsageError(
@@ -138,7 +161,10 @@ function requireAddon(): NativeAddon & PrivilegeOps & RouteOps {
     );
   }
   try {
-    native = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon & PrivilegeOps & RouteOps;
+    native = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon &
+      PrivilegeOps &
+      RouteOps &
+      WarmCaptureOps;
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new UsageError(

@@ -6,6 +6,9 @@
 // - that closing thread hands the socket's last reference to rawscan-release,
 //   which the kernel's teardown then waits in instead of this process; the
 //   socket must still go away, and the helper must be reaped.
+// - a capture warmed before its engine exists (warmCapture) is taken by an
+//   engine that opens on its interface with at most its ring, and closed
+//   (the engine opening its own) otherwise; either way every reply arrives.
 // - the capture thread naps between reads at high rates (fewer wake-ups); a
 //   burst at unlimited rate must still yield every reply without pcap drops.
 import { spawnSync } from 'node:child_process';
@@ -24,8 +27,13 @@ const CLOSED = [81, 5555];
 interface Cycle {
   replies: ReplyRecord[];
   pcap: PcapStatsRecord[];
+  warmState: string;
+  sockets: number;
   release: { handedOver: boolean; held: boolean; gone: boolean; children: string[] };
 }
+
+/** The engines' ring in these runs, bytes. */
+const RING = 1 << 20;
 
 describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
   let lab: Lab;
@@ -38,8 +46,12 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
     await lab?.destroy();
   });
 
-  function runCycles(cycles: { ports: number[] }[]): { code: number | null; cycles: Cycle[] } {
+  function runCycles(
+    cycles: { ports: number[] }[],
+    warm?: { device: string; bytes: number },
+  ): { code: number | null; warm?: { started: boolean; again: boolean }; cycles: Cycle[] } {
     const input = {
+      warm,
       config: {
         device: lab.scannerInterface,
         sourceAddress: ((198 << 24) | (18 << 16) | 1) >>> 0,
@@ -53,6 +65,7 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
         customBase: 0,
         ratePps: 0,
         statsMs: 50,
+        pcapBufferBytes: RING,
       },
       target: TARGET >>> 0,
       cycles,
@@ -65,8 +78,15 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
     const out = r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').pop()!) : { cycles: [] };
     return {
       code: r.status,
-      cycles: out.cycles.map((c: { batches: string[]; release: Cycle['release'] }) => {
-        const cycle: Cycle = { replies: [], pcap: [], release: c.release };
+      warm: out.warm,
+      cycles: out.cycles.map((c: Omit<Cycle, 'replies' | 'pcap'> & { batches: string[] }) => {
+        const cycle: Cycle = {
+          replies: [],
+          pcap: [],
+          warmState: c.warmState,
+          sockets: c.sockets,
+          release: c.release,
+        };
         for (const b64 of c.batches) {
           decodeBatch(Buffer.from(b64, 'base64'), {
             reply: (x) => cycle.replies.push({ ...x }),
@@ -83,20 +103,56 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
     };
   }
 
+  const ports = [...OPEN, ...CLOSED];
+  const every = { 2222: 'open', 8080: 'open', 81: 'closed', 5555: 'closed' };
+  const statesOf = (cycle: Cycle) => Object.fromEntries(cycle.replies.map((r) => [r.port, r.state]));
+
   it('three engines in a row on one interface each see every reply, and the process exits 0', () => {
-    const ports = [...OPEN, ...CLOSED];
     const run = runCycles([{ ports }, { ports }, { ports }]);
     expect(run.code).toBe(0);
     expect(run.cycles).toHaveLength(3);
     for (const cycle of run.cycles) {
-      const states = Object.fromEntries(cycle.replies.map((r) => [r.port, r.state]));
-      expect(states).toEqual({ 2222: 'open', 8080: 'open', 81: 'closed', 5555: 'closed' });
+      expect(cycle.warmState).toBe('none');
+      expect(statesOf(cycle)).toEqual(every);
       // The final Stats record comes after the last read, before the handle closes.
       expect(cycle.pcap.at(-1)?.received).toBeGreaterThanOrEqual(ports.length);
       // The helper took the socket, this process let it go, the kernel freed it, and
       // nothing is left to reap.
       expect(cycle.release).toEqual({ handedOver: true, held: false, gone: true, children: [] });
     }
+  });
+
+  it('an engine takes the capture warmed on its interface with a ring at least as large', () => {
+    const run = runCycles([{ ports }, { ports }], { device: lab.scannerInterface, bytes: 2 * RING });
+    expect(run.code).toBe(0);
+    expect(run.warm).toEqual({ started: true, again: false }); // once per process
+    // The first engine took it (no second socket); the next one opened its own.
+    expect(run.cycles.map((c) => [c.warmState, c.sockets])).toEqual([
+      ['taken', 1],
+      ['taken', 1],
+    ]);
+    for (const cycle of run.cycles) {
+      expect(statesOf(cycle)).toEqual(every);
+      expect(cycle.release).toEqual({ handedOver: true, held: false, gone: true, children: [] });
+    }
+  });
+
+  it.each([
+    ['another interface', { device: 'lo', bytes: RING }],
+    ['a smaller ring', { device: '', bytes: RING / 2 }],
+  ])('an engine closes a capture warmed for %s and opens its own', (_, warm) => {
+    const run = runCycles([{ ports }], { device: warm.device || lab.scannerInterface, bytes: warm.bytes });
+    expect(run.code).toBe(0);
+    const [cycle] = run.cycles;
+    expect([cycle.warmState, cycle.sockets]).toEqual(['discarded', 1]);
+    expect(statesOf(cycle)).toEqual(every);
+  });
+
+  it('a warm-up that fails leaves the engine to open its own capture', () => {
+    const run = runCycles([{ ports }], { device: 'rs-no-such-if', bytes: RING });
+    expect(run.code).toBe(0);
+    expect(run.cycles.map((c) => [c.warmState, c.sockets])).toEqual([['failed', 1]]);
+    expect(statesOf(run.cycles[0])).toEqual(every);
   });
 
   it('a 20000-probe burst at unlimited rate gets every reply, with no pcap drops', () => {

@@ -1,11 +1,15 @@
 // Runs several engines one after another in one process, inside a lab's
 // scanner namespace, for test/integration/engine-cycles.test.ts:
 //   ip netns exec <ns> node engine-cycles.mjs '<json>'
-// Input: { config: EngineConfig (key as an array of 16 numbers), target, cycles: [{ ports: [...] }] }
+// Input: { config: EngineConfig (key as an array of 16 numbers), target, cycles: [{ ports: [...] }],
+// warm?: { device, bytes } }
+// With warm, warmCapture(device, bytes) runs first, and once more (which must refuse).
 // Each cycle: createEngine, open, start, one SYN (try 0, slot 0) per port at
 // unlimited rate, wait until every port has a reply (at most 10 s), stop().
-// Output (one JSON line): { cycles: [{ batches: [base64...], stopMs, release }] }, where release
-// follows the capture socket after stop(): { handedOver, held, gone, children } (see release()).
+// Output (one JSON line): { warm?: { started, again }, cycles: [{ batches: [base64...], stopMs,
+// warmState, sockets, release }] }, where warmState is warmCaptureState() and sockets the packet
+// sockets this process holds, both right after open(), and release follows the capture socket
+// after stop(): { handedOver, held, gone, children } (see release()).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -18,10 +22,16 @@ const input = JSON.parse(process.argv[2]);
 const config = { ...input.config, key: Uint8Array.from(input.config.key) };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+const warm = input.warm && {
+  started: addon.warmCapture(input.warm.device, input.warm.bytes),
+  again: addon.warmCapture(input.warm.device, input.warm.bytes),
+};
 const cycles = [];
 for (const { ports } of input.cycles) {
   const engine = addon.createEngine(config);
   engine.open();
+  const warmState = addon.warmCaptureState();
+  const sockets = packetSockets(process.pid).length;
   const batches = [];
   let replies = 0;
   engine.start((batch) => {
@@ -40,9 +50,9 @@ for (const { ports } of input.cycles) {
   const s = addon.monotonicMs();
   await engine.stop();
   const stopMs = addon.monotonicMs() - s;
-  cycles.push({ batches, stopMs, release: await release(socket) });
+  cycles.push({ batches, stopMs, warmState, sockets, release: await release(socket) });
 }
-process.stdout.write(JSON.stringify({ cycles }) + '\n');
+process.stdout.write(JSON.stringify({ warm, cycles }) + '\n');
 
 /** Inodes of the packet sockets (/proc/net/packet, this namespace) that process pid holds. */
 function packetSockets(pid) {
