@@ -29,6 +29,9 @@ export function defineScanOptions<T>(y: Argv<T>) {
     .option('scan', {
       type: 'string',
       array: true,
+      // One value per --scan (-sS becomes --scan syn): an array option would
+      // otherwise take the targets after `-p 80 -sS` as scan types too.
+      nargs: 1,
       choices: SCAN_CHOICES,
       describe:
         'scan type (-sS syn, -sF fin, -sN null, -sX xmas, -sA ack, -sW window, -sM maimon, -sT connect)',

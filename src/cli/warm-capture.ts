@@ -53,6 +53,7 @@ function scanParserOptions(): NonNullable<typeof parserOptions> {
     array: [] as string[],
     boolean: ['help', 'version'],
     count: [] as string[],
+    narg: {} as Record<string, number>,
     number: [] as string[],
     string: [] as string[],
   };
@@ -63,6 +64,7 @@ function scanParserOptions(): NonNullable<typeof parserOptions> {
     option(key: string, o: Options) {
       if (o.alias !== undefined) options.alias[key] = ([] as string[]).concat(o.alias);
       if (o.array) options.array.push(key);
+      if (o.nargs !== undefined) options.narg[key] = o.nargs;
       if (o.type === 'boolean' || o.type === 'count' || o.type === 'number' || o.type === 'string') {
         options[o.type].push(key);
       }

@@ -94,6 +94,13 @@ describe('the built CLI', () => {
     expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
   });
 
+  it('takes the targets after -sT as targets, in the order nmap allows (-p 1 -sT TARGET)', async () => {
+    // Port 1 of loopback: nothing listens there, so the kernel refuses; no packet leaves the host.
+    const ran = await run(CLI, ['-n', '-p', '1', '-sT', '127.0.0.1']);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
+  });
+
   it('loads node:crypto and node:child_process only when called (the lazy-builtins stand-ins)', async () => {
     // A preloaded script reports, as the process exits, which of the two node loaded.
     const hook = join(mkdtempSync(join(tmpdir(), 'rawscan-start-')), 'modules.cjs');

@@ -15,6 +15,7 @@ describe('guessCapture', () => {
     [['-sS', '-n', '-Pn', '-p', '22,80,443', '198.19.0.0/30'], { firstTarget: '198.19.0.0', probes: 12 }],
     [['-p-', '198.19.0.7'], { firstTarget: '198.19.0.7', probes: 65535 }],
     [['-sF', '-sN', '-p', '1-10', '198.19.0.1'], { firstTarget: '198.19.0.1', probes: 20 }],
+    [['-p', '1-10', '-sF', '198.19.0.1', '-sN'], { firstTarget: '198.19.0.1', probes: 20 }],
     [['-sF', '-sF', '-p', '1-10', '198.19.0.1'], { firstTarget: '198.19.0.1', probes: 10 }],
     // --scanflags makes one custom kind of any -s types given
     [
