@@ -31,6 +31,11 @@ Napi::Value warm_capture_js(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, rawscan::warm_capture(info[0].As<Napi::String>(), bytes));
 }
 
+Napi::Value settle_warm_capture_js(const Napi::CallbackInfo& info) {
+  rawscan::settle_warm_capture();
+  return info.Env().Undefined();
+}
+
 Napi::Value warm_capture_state_js(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), rawscan::warm_capture_state());
 }
@@ -46,6 +51,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clearCapabilities", Napi::Function::New<clear_capabilities>(env, "clearCapabilities"));
   exports.Set("routeSource", Napi::Function::New<route_source>(env, "routeSource"));
   exports.Set("warmCapture", Napi::Function::New<warm_capture_js>(env, "warmCapture"));
+  exports.Set("settleWarmCapture", Napi::Function::New<settle_warm_capture_js>(env, "settleWarmCapture"));
   exports.Set("warmCaptureState", Napi::Function::New<warm_capture_state_js>(env, "warmCaptureState"));
   return exports;
 }

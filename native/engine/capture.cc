@@ -1,5 +1,6 @@
 #include "engine/capture.h"
 
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -123,6 +124,10 @@ Activation activate_capture(const std::string& device, int buffer_bytes) {
     pcap_close(handle);
     return out;
   }
+  // libpcap opens its socket without SOCK_CLOEXEC: no program rawscan starts
+  // (ip, the release helper, which gets it as fd 3 on purpose) inherits it.
+  const int fd = pcap_get_selectable_fd(handle);
+  if (fd >= 0) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
   out.handle = handle;
   return out;
 }

@@ -14,22 +14,31 @@
 namespace rawscan {
 
 // Starts activating a handle for device with a ring of buffer_bytes
-// (activate_capture, capture.h) on a thread of its own. Once per process:
-// false, and nothing started, after an earlier call or when no thread can be
-// created.
+// (activate_capture, capture.h) on a thread of its own. The handle takes no
+// packet (a filter that drops all, no outgoing frames) until an engine
+// installs its own filter. Once per process: false, and nothing started,
+// after an earlier call, for a name that is not a network interface
+// (pcap's pseudo-devices: any, dbus-system, nflog...), or when no thread can
+// be created.
 bool warm_capture(const std::string& device, int buffer_bytes);
 
 // The warmed handle, after waiting for its activation, if it was opened on
-// device with a ring of at least buffer_bytes; nullptr otherwise, when none
-// was warmed, it was taken before, or its activation failed (the caller
-// activates its own, and reports that one's error). A handle for another
-// device or a smaller ring is closed here, on the caller's thread.
+// device (the same interface, by index) with a ring of at least
+// buffer_bytes; nullptr when none was warmed, it was taken before, or its
+// activation failed (the caller activates its own, and reports that one's
+// error). A handle that does not fit is not waited for: it is closed on
+// another thread (the kernel's teardown takes two RCU grace periods) while
+// the caller activates its own.
 pcap_t* take_warm_capture(const std::string& device, int buffer_bytes);
 
-// What became of the warmed handle: "none" (no warm_capture call),
+// Before the privilege drop: waits for the warm-up's thread and any closer,
+// and closes a handle nobody took. No warm-up thread or untaken handle
+// outlives it.
+void settle_warm_capture();
+
+// What became of the warmed handle: "none" (no warm-up started),
 // "opening", "ready" (activated, not yet asked for), "taken", "discarded"
-// (closed: another device or a smaller ring was asked for) or "failed"
-// (activation failed).
+// (closed: it did not fit, or nobody took it) or "failed" (activation failed).
 const char* warm_capture_state();
 
 }  // namespace rawscan

@@ -81,7 +81,7 @@ export function dropForScan(plan: DropPlan, verbose: number): void {
 
 /** The process calls a drop makes; tests hand in fakes. */
 export interface DropSystem {
-  ops: Pick<PrivilegeOps, 'clearCapabilities'>;
+  ops: Pick<PrivilegeOps, 'clearCapabilities' | 'settleWarmCapture'>;
   setgroups(groups: number[]): void;
   setgid(gid: number): void;
   setuid(uid: number): void;
@@ -112,6 +112,8 @@ export interface DropOutcome {
 /** Carries out a plan and checks /proc/self/status; throws (a bug, not a usage error) if it shows privilege. */
 export function dropPrivileges(plan: DropPlan, system: DropSystem): DropOutcome {
   if (plan.kind === 'none') return { plan, privilegedThreads: 0 };
+  // No capture warm-up thread or untaken handle of a privileged open outlives the drop.
+  system.ops.settleWarmCapture();
   system.ignoreInspectorSignal();
   if (plan.kind === 'switch-user') {
     system.setgroups([]);

@@ -98,9 +98,6 @@ export async function main(args: string[]): Promise<number> {
     if (subcommands.length === 0) await warmCaptureFor(normalized);
     const parser = buildParser(normalized, subcommands);
     await parser.parseAsync();
-    if (process.env.RAWSCAN_WARM_CAPTURE === 'report') {
-      process.stderr.write(`rawscan: warm capture ${warmCaptureState()}\n`);
-    }
     return exitCode();
   } catch (err) {
     if (err instanceof UsageError) {
@@ -111,6 +108,10 @@ export async function main(args: string[]): Promise<number> {
       `rawscan: internal error (please report): ${(err as Error)?.stack ?? String(err)}\n`,
     );
     return 3;
+  } finally {
+    if (process.env.RAWSCAN_WARM_CAPTURE === 'report') {
+      process.stderr.write(`rawscan: warm capture ${warmCaptureState()}\n`);
+    }
   }
 }
 

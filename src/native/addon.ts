@@ -83,6 +83,11 @@ export interface PrivilegeOps {
    * accepts signals; `privileged` counts the other threads that still hold one.
    */
   clearCapabilities(): { threads: number; privileged: number };
+  /**
+   * Waits for the capture warm-up's thread (src/cli/warm-capture.ts) and
+   * closes a warmed handle nobody took: none outlives the drop.
+   */
+  settleWarmCapture(): void;
 }
 
 /** The addon's route call (native/binding/route.h), apart from NativeAddon for the same reason. */
@@ -108,6 +113,7 @@ export function loadPrivilegeOps(): PrivilegeOps {
   return {
     lookupUser: (name) => raw.lookupUser(name),
     clearCapabilities: () => raw.clearCapabilities(),
+    settleWarmCapture: () => raw.settleWarmCapture(),
   };
 }
 
@@ -134,9 +140,13 @@ export function warmCapture(device: string, bufferBytes: number): boolean {
   return requireAddon().warmCapture(device, bufferBytes);
 }
 
-/** What became of warmCapture's handle. Throws a UsageError like loadAddon. */
+/** What became of warmCapture's handle; 'none' when the addon does not load. */
 export function warmCaptureState(): WarmCaptureState {
-  return requireAddon().warmCaptureState();
+  try {
+    return requireAddon().warmCaptureState();
+  } catch {
+    return 'none';
+  }
 }
 
 /** The addon, loaded once. Throws a UsageError when it is not built or cannot load. */

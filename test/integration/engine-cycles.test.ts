@@ -29,6 +29,7 @@ interface Cycle {
   pcap: PcapStatsRecord[];
   warmState: string;
   sockets: number;
+  warmThreads: number;
   release: { handedOver: boolean; held: boolean; gone: boolean; children: string[] };
 }
 
@@ -49,7 +50,15 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
   function runCycles(
     cycles: { ports: number[] }[],
     warm?: { device: string; bytes: number },
-  ): { code: number | null; warm?: { started: boolean; again: boolean }; cycles: Cycle[] } {
+  ): {
+    code: number | null;
+    warm?: {
+      started: boolean;
+      again: boolean;
+      settled: { warmState: string; sockets: number; warmThreads: number };
+    };
+    cycles: Cycle[];
+  } {
     const input = {
       warm,
       config: {
@@ -85,6 +94,7 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
           pcap: [],
           warmState: c.warmState,
           sockets: c.sockets,
+          warmThreads: c.warmThreads,
           release: c.release,
         };
         for (const b64 of c.batches) {
@@ -125,7 +135,8 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
   it('an engine takes the capture warmed on its interface with a ring at least as large', () => {
     const run = runCycles([{ ports }, { ports }], { device: lab.scannerInterface, bytes: 2 * RING });
     expect(run.code).toBe(0);
-    expect(run.warm).toEqual({ started: true, again: false }); // once per process
+    expect(run.warm?.started).toBe(true);
+    expect(run.warm?.again).toBe(false); // once per process
     // The first engine took it (no second socket); the next one opened its own.
     expect(run.cycles.map((c) => [c.warmState, c.sockets])).toEqual([
       ['taken', 1],
@@ -135,23 +146,37 @@ describe.runIf(requireRoot())('engine cycles and high-rate capture', () => {
       expect(statesOf(cycle)).toEqual(every);
       expect(cycle.release).toEqual({ handedOver: true, held: false, gone: true, children: [] });
     }
+    expect(run.warm?.settled).toEqual({ warmState: 'taken', sockets: 0, warmThreads: 0 });
   });
 
   it.each([
     ['another interface', { device: 'lo', bytes: RING }],
     ['a smaller ring', { device: '', bytes: RING / 2 }],
-  ])('an engine closes a capture warmed for %s and opens its own', (_, warm) => {
+  ])('an engine leaves a capture warmed for %s to be closed, and opens its own', (_, warm) => {
     const run = runCycles([{ ports }], { device: warm.device || lab.scannerInterface, bytes: warm.bytes });
     expect(run.code).toBe(0);
     const [cycle] = run.cycles;
-    expect([cycle.warmState, cycle.sockets]).toEqual(['discarded', 1]);
+    expect(cycle.warmState).toBe('discarded');
     expect(statesOf(cycle)).toEqual(every);
+    // Settled (as before the privilege drop): the warmed socket is closed and its thread gone.
+    expect(run.warm?.settled).toEqual({ warmState: 'discarded', sockets: 0, warmThreads: 0 });
   });
 
-  it('a warm-up that fails leaves the engine to open its own capture', () => {
-    const run = runCycles([{ ports }], { device: 'rs-no-such-if', bytes: RING });
+  it('a capture warmed and never taken is closed when settled', () => {
+    const run = runCycles([], { device: lab.scannerInterface, bytes: RING });
     expect(run.code).toBe(0);
-    expect(run.cycles.map((c) => [c.warmState, c.sockets])).toEqual([['failed', 1]]);
+    expect(run.warm).toEqual({
+      started: true,
+      again: false,
+      settled: { warmState: 'discarded', sockets: 0, warmThreads: 0 },
+    });
+  });
+
+  it.each(['any', 'rs-no-such-if'])('warms nothing for %s, which is no network interface', (device) => {
+    const run = runCycles([{ ports }], { device, bytes: RING });
+    expect(run.code).toBe(0);
+    expect(run.warm?.started).toBe(false);
+    expect(run.cycles.map((c) => [c.warmState, c.sockets])).toEqual([['none', 1]]);
     expect(statesOf(run.cycles[0])).toEqual(every);
   });
 

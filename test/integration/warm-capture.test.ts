@@ -44,9 +44,23 @@ describe.runIf(requireRoot())('the capture warm-up of a scan', () => {
     expect(run.stderr).toBe('rawscan: warm capture none\n');
   });
 
-  it('fails for an interface that does not exist, and the scan says so as before', async () => {
+  it('is not started for an interface that does not exist, and the scan says so as before', async () => {
     const run = await scan('-sS', '-e', 'rs-no-such-if', '-p', '2222', lab.targetAddress);
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toBe('rawscan: interface rs-no-such-if does not exist; see `ip link`\n');
+    expect(run.stderr).toBe(
+      'rawscan: interface rs-no-such-if does not exist; see `ip link`\nrawscan: warm capture none\n',
+    );
+  });
+
+  it('is not started for a pseudo-device that pcap knows (-e any)', async () => {
+    const run = await scan('-sS', '-e', 'any', '-p', '2222', lab.targetAddress);
+    expect(run.stderr).toMatch(/rawscan: warm capture none\n$/);
+  });
+
+  it('is not started for a connect scan', async () => {
+    const run = await scan('-sT', '-p', '2222', lab.targetAddress);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^2222\/tcp +open /m);
+    expect(run.stderr).toBe('rawscan: warm capture none\n');
   });
 });

@@ -131,6 +131,7 @@ function fakeSystem(start: { uid: number; caps: string }, opts: { keepCaps?: boo
   let nnp: 0 | 1 = 0;
   const system: DropSystem = {
     ops: {
+      settleWarmCapture: () => void calls.push('settleWarmCapture'),
       clearCapabilities: () => {
         calls.push('clearCapabilities');
         nnp = 1;
@@ -163,6 +164,7 @@ describe('dropPrivileges', () => {
     const plan: DropPlan = { kind: 'switch-user', user: 'nobody', uid: 65534, gid: 65534 };
     const outcome = dropPrivileges(plan, system);
     expect(calls).toEqual([
+      'settleWarmCapture',
       'ignore SIGUSR1',
       'setgroups ',
       'setgid 65534',
@@ -178,7 +180,7 @@ describe('dropPrivileges', () => {
   it('setcap user: clears capabilities without touching ids', () => {
     const { system, calls } = fakeSystem({ uid: 1001, caps: NET_RAW_ADMIN });
     dropPrivileges({ kind: 'clear-capabilities' }, system);
-    expect(calls).toEqual(['ignore SIGUSR1', 'clearCapabilities']);
+    expect(calls).toEqual(['settleWarmCapture', 'ignore SIGUSR1', 'clearCapabilities']);
   });
 
   it('nothing to drop: no call at all', () => {

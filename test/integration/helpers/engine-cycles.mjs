@@ -3,13 +3,16 @@
 //   ip netns exec <ns> node engine-cycles.mjs '<json>'
 // Input: { config: EngineConfig (key as an array of 16 numbers), target, cycles: [{ ports: [...] }],
 // warm?: { device, bytes } }
-// With warm, warmCapture(device, bytes) runs first, and once more (which must refuse).
+// With warm, warmCapture(device, bytes) runs first, and once more (which must refuse), and
+// settleWarmCapture() after the cycles.
 // Each cycle: createEngine, open, start, one SYN (try 0, slot 0) per port at
 // unlimited rate, wait until every port has a reply (at most 10 s), stop().
-// Output (one JSON line): { warm?: { started, again }, cycles: [{ batches: [base64...], stopMs,
-// warmState, sockets, release }] }, where warmState is warmCaptureState() and sockets the packet
-// sockets this process holds, both right after open(), and release follows the capture socket
-// after stop(): { handedOver, held, gone, children } (see release()).
+// Output (one JSON line): { warm?: { started, again, settled }, cycles: [{ batches: [base64...],
+// stopMs, warmState, sockets, warmThreads, release }] }, where warmState is warmCaptureState(),
+// sockets the packet sockets this process holds and warmThreads its threads named rawscan-warm,
+// all right after open(); settled is { warmState, sockets, warmThreads } after settleWarmCapture();
+// release follows the capture socket after stop(): { handedOver, held, gone, children } (see
+// release()).
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
@@ -32,6 +35,7 @@ for (const { ports } of input.cycles) {
   engine.open();
   const warmState = addon.warmCaptureState();
   const sockets = packetSockets(process.pid).length;
+  const warmThreads = warmThreadCount();
   const batches = [];
   let replies = 0;
   engine.start((batch) => {
@@ -50,9 +54,24 @@ for (const { ports } of input.cycles) {
   const s = addon.monotonicMs();
   await engine.stop();
   const stopMs = addon.monotonicMs() - s;
-  cycles.push({ batches, stopMs, warmState, sockets, release: await release(socket) });
+  cycles.push({ batches, stopMs, warmState, sockets, warmThreads, release: await release(socket) });
+}
+if (warm) {
+  addon.settleWarmCapture();
+  warm.settled = {
+    warmState: addon.warmCaptureState(),
+    sockets: packetSockets(process.pid).length,
+    warmThreads: warmThreadCount(),
+  };
 }
 process.stdout.write(JSON.stringify({ warm, cycles }) + '\n');
+
+/** This process's threads named rawscan-warm (the capture warm-up's, native/engine/warm_capture.cc). */
+function warmThreadCount() {
+  return readdirSync('/proc/self/task').filter(
+    (tid) => safe(() => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim(), '') === 'rawscan-warm',
+  ).length;
+}
 
 /** Inodes of the packet sockets (/proc/net/packet, this namespace) that process pid holds. */
 function packetSockets(pid) {
