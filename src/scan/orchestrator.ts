@@ -198,7 +198,10 @@ class ScanRun implements RecordVisitor {
       this.batchFirstMs = NaN;
       decodeBatch(batch, this);
       if (this.batchFirstMs >= 0) this.scheduler.rtt.batchSpan(this.batchLastMs - this.batchFirstMs);
-      if (this.running) this.release(this.options.clock());
+      if (!this.running) return;
+      // The batch that decides the last probe ends the scan now, not at the next tick (up to 1 ms on).
+      if (this.scheduler.finished) void this.finish(false);
+      else this.release(this.options.clock());
     } catch (e) {
       this.fail(e as Error);
     }

@@ -154,6 +154,19 @@ describe('runScan', () => {
     expect(slow.report.hosts[0].ports.filter((p) => p.state === 'filtered')).toHaveLength(200);
   });
 
+  it('ends with the batch that decides the last probe, not at the next tick', async () => {
+    // A tick period far longer than the test's timeout: a scan that waited for
+    // its next tick to notice that every probe is decided would not end in time.
+    const plan: ScanPlan = { targets: single(), ports: [22, 80], scanTypes: ['syn'] };
+    const truth = (_: number, port: number): PortTruth => (port === 22 ? 'open' : 'closed');
+    const { report, ms } = await scan(plan, { truth, rttMs: 2 }, { tickMs: 60_000 });
+    expect(report.hosts[0].ports.map((p) => [p.port, p.state])).toEqual([
+      [22, 'open'],
+      [80, 'closed'],
+    ]);
+    expect(ms).toBeLessThan(5_000);
+  });
+
   it('returns what it has, marked incomplete, when aborted', async () => {
     const controller = new AbortController();
     const targets: TargetList = { size: 65536, at: (i) => 0xc6130000 + i };
