@@ -59,32 +59,51 @@ describe('the built CLI', () => {
     expect(ran.stderr).toBe('rawscan: code cache accepted\n');
   });
 
-  it('offers V8 only a cache made from this bundle, and runs without one', async () => {
-    // A copy of the built CLI whose cache file is then cut short or made for another bundle.
+  it('runs the bundle of a cache made from main.cjs as it is, and main.cjs without one', async () => {
+    // A copy of the built CLI (main.cjs gets a new modification time), whose
+    // cache is made there by a training run, then cut short or outdated.
     const root = mkdtempSync(join(tmpdir(), 'rawscan-cache-'));
     const cli = join(root, 'dist/cli');
     mkdirSync(cli, { recursive: true });
     copyFileSync(join(REPO, 'package.json'), join(root, 'package.json'));
-    for (const file of ['rawscan.cjs', 'main.cjs', 'main.cjs.cache'])
+    for (const file of ['rawscan.cjs', 'main.cjs'])
       copyFileSync(join(REPO, 'dist/cli', file), join(cli, file));
+    const loader = join(cli, 'rawscan.cjs');
+    const version = (env: Record<string, string>) => run(process.execPath, [loader, '--version'], env);
+    expect(await version({ RAWSCAN_CODE_CACHE: 'report' })).toMatchObject({
+      stdout: `${VERSION}\n`,
+      stderr: 'rawscan: code cache none\n',
+    });
+    expect((await version({ RAWSCAN_CODE_CACHE: 'write' })).stdout).toBe(`${VERSION}\n`);
     const cache = readFileSync(join(cli, 'main.cjs.cache'));
-    const bundleBytes = readFileSync(join(cli, 'main.cjs')).length;
+    const bundle = readFileSync(join(cli, 'main.cjs'));
+    const head = cache.indexOf(10) + 1;
+    // The header, then the bundle's bytes, then V8's data.
+    expect(cache.toString('latin1', 0, head)).toMatch(
+      new RegExp(`^rawscan-code-cache ${bundle.length} \\d+\n$`),
+    );
+    expect(cache.subarray(head, head + bundle.length).equals(bundle)).toBe(true);
     const verdict = async (bytes: Buffer) => {
       writeFileSync(join(cli, 'main.cjs.cache'), bytes);
-      const ran = await run(process.execPath, [join(cli, 'rawscan.cjs'), '--version'], {
-        RAWSCAN_CODE_CACHE: 'report',
-      });
+      const ran = await version({ RAWSCAN_CODE_CACHE: 'report' });
       expect(ran.stdout).toBe(`${VERSION}\n`);
       return ran.stderr;
     };
     expect(await verdict(cache)).toBe('rawscan: code cache accepted\n');
     // Cut inside V8's data: offered, and V8 refuses it.
-    expect(await verdict(cache.subarray(0, bundleBytes + 64))).toBe('rawscan: code cache rejected\n');
-    // Cut inside the copy of the bundle, or made from another bundle: not offered.
-    expect(await verdict(cache.subarray(0, bundleBytes - 1))).toBe('rawscan: code cache none\n');
-    const foreign = Buffer.from(cache);
-    foreign[100] ^= 1;
-    expect(await verdict(foreign)).toBe('rawscan: code cache none\n');
+    expect(await verdict(cache.subarray(0, head + bundle.length + 64))).toBe(
+      'rawscan: code cache rejected\n',
+    );
+    // Cut inside the copy of the bundle: not used.
+    expect(await verdict(cache.subarray(0, head + bundle.length - 1))).toBe('rawscan: code cache none\n');
+    // main.cjs changed since the cache was made (a rebuild, an edit): main.cjs runs, without the cache.
+    writeFileSync(
+      join(cli, 'main.cjs'),
+      Buffer.concat([bundle, Buffer.from('\nprocess.stderr.write("edited\\n");\n')]),
+    );
+    expect(await verdict(cache)).toBe('rawscan: code cache none\nedited\n');
+    writeFileSync(join(cli, 'main.cjs'), bundle); // same bytes, another modification time
+    expect(await verdict(cache)).toBe('rawscan: code cache none\n');
   });
 
   it('resolves a host name (node:dns from inside the bundle): a connect scan of loopback', async () => {
