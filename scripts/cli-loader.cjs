@@ -57,11 +57,10 @@ function fromCache() {
 
 const cached = fromCache();
 const source = cached?.source ?? readFileSync(bundle);
-// Node's own CommonJS wrapper, so that the bundle sees the usual module scope.
-const script = new Script(
-  `(function (exports, require, module, __filename, __dirname) {${source.toString('latin1')}\n})`,
-  { filename: bundle, cachedData: cached?.data },
-);
+// The bundle is node's CommonJS wrapper function around the code (the build
+// writes it so: no concatenation to copy here), so that it sees the usual
+// module scope.
+const script = new Script(source.toString('latin1'), { filename: bundle, cachedData: cached?.data });
 if (process.env.RAWSCAN_CODE_CACHE === 'report') {
   const verdict = cached === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
   process.stderr.write(`rawscan: code cache ${verdict}\n`);

@@ -97,9 +97,12 @@ describe('the built CLI', () => {
     // Cut inside the copy of the bundle: not used.
     expect(await verdict(cache.subarray(0, head + bundle.length - 1))).toBe('rawscan: code cache none\n');
     // main.cjs changed since the cache was made (a rebuild, an edit): main.cjs runs, without the cache.
+    // (The bundle is node's module wrapper function: the edit goes inside it.)
+    const close = bundle.lastIndexOf('})');
+    const edit = Buffer.from('process.stderr.write("edited\\n");\n');
     writeFileSync(
       join(cli, 'main.cjs'),
-      Buffer.concat([bundle, Buffer.from('\nprocess.stderr.write("edited\\n");\n')]),
+      Buffer.concat([bundle.subarray(0, close), edit, bundle.subarray(close)]),
     );
     expect(await verdict(cache)).toBe('rawscan: code cache none\nedited\n');
     writeFileSync(join(cli, 'main.cjs'), bundle); // same bytes, another modification time
