@@ -82,7 +82,8 @@ async function scan(argv: ArgumentsCamelCase<ScanArgs>): Promise<void> {
     excludeFile: argv.excludefile,
     readText: boundedFileReader(),
   });
-  const targets = await applySafeDefaults(loaded, argv['allow-broadcast']);
+  // The interfaces as the start's route lookup saw them (the same getifaddrs, once).
+  const targets = await applySafeDefaults(loaded, argv['allow-broadcast'], startupHost().interfaces());
   checkScanSize(targets.size, ports.length, settings.scanTypes.length, settings.shard?.count);
   for (const note of targets.notes) process.stderr.write(`rawscan: ${note}\n`);
   const commandLine = ['rawscan', ...process.argv.slice(2)].join(' ');
