@@ -109,14 +109,31 @@ async function runScenario(lab, scenario, ctx) {
     ? scenario.addresses
     : cidrAddresses(scenario.addresses);
   const expected = (port) => expectedState(scenario.scan, lab.truth(port));
-  const results = {};
-  for (const [label, kind, args] of scenario.tools) {
-    if (kind === 'nmap' && !withNmap) continue;
-    const runs = kind === 'nmap' ? (scenario.nmapRuns ?? 1) : (scenario.runs ?? RUNS);
-    process.stderr.write(`bench: ${scenario.id}: ${label} x ${runs}\n`);
-    const m = await runTool(lab, scenario, kind, args, runs, (hosts) =>
-      compareWithTruth(hosts, addresses, scenario.ports, expected),
+  const check = (hosts) => compareWithTruth(hosts, addresses, scenario.ports, expected);
+  const tools = scenario.tools
+    .filter(([, kind]) => kind !== 'nmap' || withNmap)
+    .map(([label, kind, args]) => {
+      const runs = kind === 'nmap' ? (scenario.nmapRuns ?? 1) : (scenario.runs ?? RUNS);
+      return { label, kind, args, runs, runner: toolRunner(lab, scenario, kind, args, runs, check) };
+    });
+  // Each tool's runs one after another, or, for a scenario that alternates,
+  // one run of each tool in turn: the machine's drift then weighs on all alike.
+  if (scenario.alternate) {
+    process.stderr.write(
+      `bench: ${scenario.id}: ${tools.map((t) => `${t.label} x ${t.runs}`).join(', ')}, alternating\n`,
     );
+    while (tools.some((t) => !t.runner.done())) {
+      for (const t of tools) if (!t.runner.done()) await t.runner.next();
+    }
+  } else {
+    for (const t of tools) {
+      process.stderr.write(`bench: ${scenario.id}: ${t.label} x ${t.runs}\n`);
+      while (!t.runner.done()) await t.runner.next();
+    }
+  }
+  const results = {};
+  for (const { label, kind, args, runner } of tools) {
+    const m = runner.result();
     m.probesPerS = (addresses.length * scenario.ports.length) / (m.wallMs / 1000);
     if (kind === 'ceiling') m.probesPerS = Number(args[1]) / (m.wallMs / 1000);
     if (kind === 'ceiling' && m.sendLoop) {
@@ -135,8 +152,11 @@ async function runScenario(lab, scenario, ctx) {
     goals.push({ id: scenario.id, ...scenario.goal(results, ctx) });
 }
 
-/** Runs one tool `runs` times; the wall time is the median, RSS the maximum, wrong answers the worst run's. */
-async function runTool(lab, scenario, kind, args, runs, check) {
+/**
+ * One tool's runs, one at a time (next()); result(): the wall time is the
+ * median, RSS the maximum, wrong answers the worst run's.
+ */
+function toolRunner(lab, scenario, kind, args, runs, check) {
   const walls = [];
   const cpus = [];
   let peakRssKiB = 0;
@@ -144,50 +164,62 @@ async function runTool(lab, scenario, kind, args, runs, check) {
   let stats;
   let sendLoop;
   let timedOut = false;
+  let error;
   // rawscan writes -oX in its timed runs, as nmap does; one more run, untimed
   // (or the only run, when there is one), writes -oJ too: the stats line and a
   // second accuracy check through rawscan's own JSON.
   const jsonRun = kind === 'rawscan' ? (runs === 1 ? 0 : runs) : -1;
-  for (let i = 0; i < Math.max(runs, jsonRun + 1); i++) {
-    const dir = mkdtempSync(join(work, 'run-'));
-    const xml = join(dir, 'out.xml');
-    const json = join(dir, 'out.json');
-    const argv =
-      kind === 'rawscan'
-        ? [...CLI_ARGV, ...args, '-oX', xml, ...(i === jsonRun ? ['-oJ', json] : [])]
-        : kind === 'nmap'
-          ? ['nmap', ...args, '-oX', xml]
-          : [ceiling, SCANNER, ...args.map(String)];
-    const m = await measure(lab.scannerNs, argv, { timeoutMs: scenario.timeoutMs ?? 300_000 });
-    timedOut ||= m.timedOut;
-    if (m.code !== 0 && !m.timedOut) {
-      const why = m.stderr.trim().split('\n')[0] ?? '';
-      return { error: `failed (exit ${m.code}): ${why}`, walls: [] };
-    }
-    if (i < runs) {
-      walls.push(m.wallMs);
-      cpus.push(m.cpuS);
-      peakRssKiB = Math.max(peakRssKiB, m.peakRssKiB);
-    }
-    if (kind === 'ceiling') sendLoop = JSON.parse(m.stdout);
-    else if (!m.timedOut) {
-      const outputs = [existsSync(xml) && readNmapXml(xml), existsSync(json) && readRawscanJson(json)];
-      for (const a of outputs.filter(Boolean).map(check)) {
-        if (!accuracy || a.wrong > accuracy.wrong) accuracy = a;
-      }
-      if (existsSync(json)) stats = statsLine(JSON.parse(readFileSync(json, 'utf8')).stats);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const total = Math.max(runs, jsonRun + 1);
+  let i = 0;
   return {
-    walls,
-    wallMs: median(walls),
-    cpuS: median(cpus),
-    peakRssKiB,
-    accuracy,
-    stats,
-    sendLoop,
-    timedOut,
+    done: () => error !== undefined || i >= total,
+    async next() {
+      const dir = mkdtempSync(join(work, 'run-'));
+      const xml = join(dir, 'out.xml');
+      const json = join(dir, 'out.json');
+      const argv =
+        kind === 'rawscan'
+          ? [...CLI_ARGV, ...args, '-oX', xml, ...(i === jsonRun ? ['-oJ', json] : [])]
+          : kind === 'nmap'
+            ? ['nmap', ...args, '-oX', xml]
+            : [ceiling, SCANNER, ...args.map(String)];
+      const m = await measure(lab.scannerNs, argv, { timeoutMs: scenario.timeoutMs ?? 300_000 });
+      timedOut ||= m.timedOut;
+      if (m.code !== 0 && !m.timedOut) {
+        const why = m.stderr.trim().split('\n')[0] ?? '';
+        error = `failed (exit ${m.code}): ${why}`;
+        rmSync(dir, { recursive: true, force: true });
+        return;
+      }
+      if (i < runs) {
+        walls.push(m.wallMs);
+        cpus.push(m.cpuS);
+        peakRssKiB = Math.max(peakRssKiB, m.peakRssKiB);
+      }
+      if (kind === 'ceiling') sendLoop = JSON.parse(m.stdout);
+      else if (!m.timedOut) {
+        const outputs = [existsSync(xml) && readNmapXml(xml), existsSync(json) && readRawscanJson(json)];
+        for (const a of outputs.filter(Boolean).map(check)) {
+          if (!accuracy || a.wrong > accuracy.wrong) accuracy = a;
+        }
+        if (existsSync(json)) stats = statsLine(JSON.parse(readFileSync(json, 'utf8')).stats);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      i++;
+    },
+    result: () =>
+      error !== undefined
+        ? { error, walls: [] }
+        : {
+            walls,
+            wallMs: median(walls),
+            cpuS: median(cpus),
+            peakRssKiB,
+            accuracy,
+            stats,
+            sendLoop,
+            timedOut,
+          },
   };
 }
 
@@ -235,7 +267,8 @@ async function runPlanMemory() {
 function method() {
   return [
     "Wall time: from spawn to exit of the whole process (`ip netns exec` included, a few ms), in the lab's scanner namespace; " +
-      `rawscan and the ceiling run ${RUNS} times per scenario unless the scenario says otherwise (median, with min-max), nmap once unless the scenario says more (nmapRuns).`,
+      `rawscan and the ceiling run ${RUNS} times per scenario unless the scenario says otherwise (median, with min-max), nmap once unless the scenario says more (nmapRuns). ` +
+      'Each tool runs all its runs in a row, except in the single-port scenario, where rawscan and nmap take turns (one run each), so that the drift of the shared machine weighs on both alike.',
     `Peak RSS: ${RSS_METHOD}. CPU s: user + system time of the process (median).`,
     'Probes/s: (hosts x ports scanned) / wall time, for every tool alike (retransmissions not counted); ' +
       'for the ceiling: SYNs sent / wall time.',
