@@ -135,15 +135,17 @@ export function notStrictEqual(actual, expected, message) {
 };
 
 /**
- * A plugin that rewrites one line of one yargs file, keeping every line's
- * number; the build fails if the line is no longer there (a yargs update).
+ * A plugin that rewrites one line of one file of a package (yargs, by
+ * default), keeping every line's number; the build fails if the line is no
+ * longer there (an update of the package).
  */
-function yargsLine(name, file, from, to) {
+function yargsLine(name, file, from, to, pkg = 'yargs') {
   return {
     name,
     transform(code, id) {
-      if (!id.endsWith(`/node_modules/yargs/${file}`)) return null;
-      if (!code.includes(from)) throw new Error(`bundle-cli: yargs' ${file} no longer reads: ${from.trim()}`);
+      if (!id.endsWith(`/node_modules/${pkg}/${file}`)) return null;
+      if (!code.includes(from))
+        throw new Error(`bundle-cli: ${pkg}'s ${file} no longer reads: ${from.trim()}`);
       return code.replace(from, to);
     },
   };
@@ -176,6 +178,21 @@ const yargsNoGuessedVersion = yargsLine(
   'build/lib/yargs-factory.js',
   '        yargs.version();\n',
   '        yargs.version(false);\n',
+);
+
+/**
+ * y18n (yargs' messages) looks for a locale file on its first message, each
+ * start: in the bundle its path, made relative to yargs' own files, is
+ * <checkout>/locales/$LANG.json, which does not exist (a failed stat and open,
+ * and an error object). yargs' messages stay English, as they always were in
+ * the bundle: rawscan's fail handler reads them (oneLine in src/cli/main.ts).
+ */
+const y18nNoLocaleFile = yargsLine(
+  'y18n-no-locale-file',
+  'build/lib/index.js',
+  '        let localeLookup = {};\n',
+  '        let localeLookup = {}; if (localeLookup) { this.cache[this.locale] = localeLookup; return; }\n',
+  'y18n',
 );
 
 /**
@@ -212,11 +229,11 @@ export const VERSION = ${JSON.stringify(version)};`;
 /** Warnings that say nothing about rawscan's code (yargs' `extends` support, which rawscan does not use). */
 function onLog(level, log, handle) {
   if (log.code === 'EMPTY_IMPORT_META' && log.id?.includes('/node_modules/yargs/')) return;
-  // yargs-lazy-columns and yargs-no-guessed-version rewrite one line each and keep every line's number;
-  // yargs-no-argsert leaves a file with nothing to map.
+  // yargs-lazy-columns, yargs-no-guessed-version and y18n-no-locale-file rewrite one line each and keep
+  // every line's number; yargs-no-argsert leaves a file with nothing to map.
   if (
     log.code === 'SOURCEMAP_BROKEN' &&
-    /^yargs-(lazy-columns|no-guessed-version|no-argsert)$/.test(log.plugin ?? '')
+    /^(yargs-(lazy-columns|no-guessed-version|no-argsert)|y18n-no-locale-file)$/.test(log.plugin ?? '')
   )
     return;
   // An import the stand-in does not offer (a class, a constant, a name of another node version).
@@ -240,6 +257,7 @@ await build({
     yargsLazyColumns,
     yargsNoGuessedVersion,
     yargsNoArgsert,
+    y18nNoLocaleFile,
     inlineVersion,
   ],
   onLog,
