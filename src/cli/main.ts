@@ -6,7 +6,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './errors.js';
 import { rewriteNmapArgv } from './nmap-argv.js';
-import { scanCommand } from './scan-command.js';
+import { defineScanParser, scanCommand, scanFromPositionals, type ScanArgs } from './scan-command.js';
 import { VERSION } from './version.js';
 import { exitCode } from './exit.js';
 import { mayBeTerminal } from '../output/write.js';
@@ -43,6 +43,7 @@ export async function subcommandsFor(args: string[]): Promise<Registration[]> {
   return help ? Promise.all(SUBCOMMAND_LOADERS.map(([, load]) => load())) : [];
 }
 
+/** The full parser: the scan as the default command, and the subcommands given (all of them for --help). */
 export function buildParser(args: string[], subcommands: Registration[] = []): Argv {
   let parser = yargs(args)
     .scriptName('rawscan')
@@ -51,12 +52,25 @@ export function buildParser(args: string[], subcommands: Registration[] = []): A
     )
     .command(scanCommand);
   for (const add of subcommands) parser = add(parser);
+  return finish(parser.strict(), args);
+}
+
+/**
+ * The parser of a scan's command line (no subcommand, no help): the scan's
+ * options at the top level, its targets the positionals (defineScanParser).
+ * Only options are checked strictly: every positional is a target.
+ */
+export function buildScanParser(args: string[]): Argv<ScanArgs> {
+  return finish(defineScanParser(yargs(args).scriptName('rawscan')).strictOptions(), args);
+}
+
+/** What both parsers share: --version, --help, the width, and failures as UsageErrors. */
+function finish<T>(parser: Argv<T>, args: string[]): Argv<T> {
   return parser
     .version(VERSION)
     .alias('version', 'V')
     .help()
     .alias('help', 'h')
-    .strict()
     .wrap(Math.min(110, (mayBeTerminal(1) && process.stdout.columns) || 110))
     .exitProcess(false)
     .fail((msg, err) => {
@@ -95,9 +109,13 @@ export async function main(args: string[]): Promise<number> {
     const subcommands = await subcommandsFor(args);
     // A scan's capture starts opening now, while yargs parses (src/cli/warm-capture.ts).
     renewStartupHost();
-    if (subcommands.length === 0) await warmCaptureFor(normalized);
-    const parser = buildParser(normalized, subcommands);
-    await parser.parseAsync();
+    if (subcommands.length === 0) {
+      await warmCaptureFor(normalized);
+      const argv = await buildScanParser(normalized).parseAsync();
+      if (!argv.help && !argv.version) await scanFromPositionals(argv);
+    } else {
+      await buildParser(normalized, subcommands).parseAsync();
+    }
     return exitCode();
   } catch (err) {
     if (err instanceof UsageError) {

@@ -123,6 +123,14 @@ describe('the built CLI', () => {
     expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
   });
 
+  it('keeps a target as typed, even one that reads as a number (0x7f000001, loopback)', async () => {
+    // A number parser would make it 2130706433; the resolver reads the hex form as 127.0.0.1.
+    const ran = await run(CLI, ['-sT', '-n', '-p', '1', '0x7f000001']);
+    expect(ran.stderr).toBe('');
+    expect(ran.stdout).toMatch(/^rawscan scan report for 0x7f000001 \(127\.0\.0\.1\)$/m);
+    expect(ran.stdout).toMatch(/^1\/tcp +closed /m);
+  });
+
   it('loads node:crypto and node:child_process only when called (the lazy-builtins stand-ins)', async () => {
     // A preloaded script reports, as the process exits, which of the two node loaded.
     const hook = join(mkdtempSync(join(tmpdir(), 'rawscan-start-')), 'modules.cjs');
