@@ -135,11 +135,11 @@ export function notStrictEqual(actual, expected, message) {
 };
 
 /**
- * A plugin that rewrites one line of one file of a package (yargs, by
- * default), keeping every line's number; the build fails if the line is no
- * longer there (an update of the package).
+ * A plugin that rewrites one line of one file of a package, keeping every
+ * line's number; the build fails if the line is no longer there (an update of
+ * the package).
  */
-function yargsLine(name, file, from, to, pkg = 'yargs') {
+function packageLine(name, pkg, file, from, to) {
   return {
     name,
     transform(code, id) {
@@ -158,8 +158,9 @@ function yargsLine(name, file, from, to, pkg = 'yargs') {
  * (src/output/write.ts). The shim reads it when yargs asks instead (usage
  * text's width).
  */
-const yargsLazyColumns = yargsLine(
+const yargsLazyColumns = packageLine(
   'yargs-lazy-columns',
+  'yargs',
   'lib/platform-shims/esm.mjs',
   "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null",
   "get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }",
@@ -173,8 +174,9 @@ const yargsLazyColumns = yargsLine(
  * itself (src/cli/main.ts), so the factory's call becomes version(false), which
  * sets nothing.
  */
-const yargsNoGuessedVersion = yargsLine(
+const yargsNoGuessedVersion = packageLine(
   'yargs-no-guessed-version',
+  'yargs',
   'build/lib/yargs-factory.js',
   '        yargs.version();\n',
   '        yargs.version(false);\n',
@@ -187,12 +189,12 @@ const yargsNoGuessedVersion = yargsLine(
  * and an error object). yargs' messages stay English, as they always were in
  * the bundle: rawscan's fail handler reads them (oneLine in src/cli/main.ts).
  */
-const y18nNoLocaleFile = yargsLine(
+const y18nNoLocaleFile = packageLine(
   'y18n-no-locale-file',
+  'y18n',
   'build/lib/index.js',
   '        let localeLookup = {};\n',
-  '        let localeLookup = {}; if (localeLookup) { this.cache[this.locale] = localeLookup; return; }\n',
-  'y18n',
+  '        this.cache[this.locale] = {}; return;\n',
 );
 
 /**

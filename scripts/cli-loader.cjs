@@ -31,25 +31,20 @@ const { Script } = require('node:vm');
 
 const bundle = join(__dirname, 'main.cjs');
 const cachePath = `${bundle}.cache`;
-const MAGIC = 'rawscan-code-cache';
-
-/** The header line of a cache made from main.cjs as it is now. */
+/** The header line of a cache made from main.cjs as it is now, and main.cjs's size. */
 function header() {
   const { size, mtimeNs } = statSync(bundle, { bigint: true });
-  return `${MAGIC} ${size} ${mtimeNs}\n`;
+  return { line: Buffer.from(`rawscan-code-cache ${size} ${mtimeNs}\n`, 'latin1'), size: Number(size) };
 }
 
 /** The bundle and V8's data from the cache file, if it was made from main.cjs as it is now. */
 function fromCache() {
   try {
     const file = readFileSync(cachePath);
-    const end = file.indexOf(10);
-    const [magic, size] = file.toString('latin1', 0, Math.max(end, 0)).split(' ');
-    const start = end + 1;
-    const sourceEnd = start + Number(size);
-    if (magic !== MAGIC || !(sourceEnd < file.length)) return undefined;
-    if (file.toString('latin1', 0, start) !== header()) return undefined;
-    return { source: file.subarray(start, sourceEnd), data: file.subarray(sourceEnd) };
+    const { line, size } = header();
+    const sourceEnd = line.length + size;
+    if (!(sourceEnd < file.length) || !file.subarray(0, line.length).equals(line)) return undefined;
+    return { source: file.subarray(line.length, sourceEnd), data: file.subarray(sourceEnd) };
   } catch {
     return undefined;
   }
@@ -70,9 +65,9 @@ if (process.env.RAWSCAN_CODE_CACHE === 'write') {
   // compiled, into a file opened now: a raw scan drops its privileges before
   // it exits.
   const fd = openSync(cachePath, 'w');
-  const head = header();
+  const { line } = header();
   process.on('exit', () => {
-    writeSync(fd, Buffer.concat([Buffer.from(head, 'latin1'), source, script.createCachedData()]));
+    writeSync(fd, Buffer.concat([line, source, script.createCachedData()]));
     closeSync(fd);
   });
 }

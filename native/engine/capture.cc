@@ -128,6 +128,7 @@ Activation activate_capture(const std::string& device, int buffer_bytes) {
   // (ip, the release helper, which gets it as fd 3 on purpose) inherits it.
   const int fd = pcap_get_selectable_fd(handle);
   if (fd >= 0) fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+  ignore_outgoing(fd);
   out.handle = handle;
   return out;
 }
@@ -153,7 +154,6 @@ void Capture::open() {
     throw EngineError(code, msg);
   };
   if (pcap_setdirection(pcap_, PCAP_D_IN) != 0) fail("PCAP", "pcap_setdirection");
-  ignore_outgoing(pcap_get_selectable_fd(pcap_));
   dlt_ = pcap_datalink(pcap_);
   if (!link_type_of(dlt_, link_)) fail("PCAP", "unsupported link type " + std::to_string(dlt_));
 

@@ -31,7 +31,8 @@ bool link_type_of(int dlt, LinkType& out);
 std::string reply_filter(uint16_t sport_base, size_t slots);
 
 // A pcap handle activated with the capture's settings (snaplen, no
-// promiscuous mode, immediate mode, a ring of buffer_bytes), or, when it
+// promiscuous mode, immediate mode, a ring of buffer_bytes; close-on-exec, no
+// copies of outgoing frames), or, when it
 // could not be, pcap's status (PCAP_ERROR when pcap_create failed) and text.
 // Activating sets up the kernel's ring, which waits for an RCU grace period
 // (10-30 ms): see warm_capture.h.

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -39,17 +38,15 @@ Warm& warm() {
   return *instance;
 }
 
-// Until the engine installs its own filter, the handle takes nothing: a
-// filter that drops every packet, and no copies of outgoing frames, so that
-// neither other traffic of the interface nor our probes queue up in its ring.
-void quiet(pcap_t* handle) {
+// Until the engine installs its own filter, the handle takes nothing (it
+// already ignores outgoing frames, activate_capture): a filter that drops
+// every packet, so that other traffic of the interface does not queue up in its ring.
+void drop_all(pcap_t* handle) {
   const int fd = pcap_get_selectable_fd(handle);
   if (fd < 0) return;
-  sock_filter drop_all = BPF_STMT(BPF_RET | BPF_K, 0);
-  sock_fprog program{1, &drop_all};
+  sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+  sock_fprog program{1, &drop};
   setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
-  int one = 1;
-  setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
 }
 
 void activate(Warm& w, std::string device, int buffer_bytes) {
@@ -58,9 +55,9 @@ void activate(Warm& w, std::string device, int buffer_bytes) {
   try {
     handle = activate_capture(device, buffer_bytes).handle;
   } catch (...) {
-    handle = nullptr;  // out of memory: reported as failed, the engine activates its own
+    // out of memory: reported as failed, the engine activates its own
   }
-  if (handle != nullptr) quiet(handle);
+  if (handle != nullptr) drop_all(handle);
   std::lock_guard<std::mutex> lock(w.mu);
   if (handle != nullptr && w.discard) {
     // Asked for another capture meanwhile. Closed before done is set, so
@@ -135,7 +132,6 @@ pcap_t* take_warm_capture(const std::string& device, int buffer_bytes) {
   pcap_t* handle = w.handle;
   w.handle = nullptr;
   if (handle == nullptr) return nullptr;  // failed, or taken by an open that waited too
-  w.discard = true;                       // nothing more to take
   w.state = "taken";
   return handle;
 }
@@ -152,7 +148,6 @@ void settle_warm_capture() {
     // Never taken (the scan opened no engine): closed here, before the drop.
     pcap_t* handle = w.handle;
     w.handle = nullptr;
-    w.discard = true;
     w.state = "discarded";
     pcap_close(handle);
   }

@@ -107,9 +107,9 @@ export async function main(args: string[]): Promise<number> {
   try {
     const normalized = normalizeArgv(args);
     const subcommands = await subcommandsFor(args);
-    // A scan's capture starts opening now, while yargs parses (src/cli/warm-capture.ts).
     renewStartupHost();
     if (subcommands.length === 0) {
+      // A scan's capture starts opening now, while yargs parses (src/cli/warm-capture.ts).
       await warmCaptureFor(normalized);
       const argv = await buildScanParser(normalized).parseAsync();
       if (!argv.help && !argv.version) await scanFromPositionals(argv);

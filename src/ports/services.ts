@@ -15,15 +15,20 @@ interface ServiceEntry {
   aliases?: string[];
 }
 
-/**
- * A /tcp line: name, port, and the rest up to a comment (the aliases). The
- * port's digits run to the slash, so "70000/tcp" matches and is dropped by
- * the range check; a name or alias never holds a "#".
- */
 /** serviceName() searches the text this many times before it builds the whole table. */
 const DIRECT_SEARCHES = 16;
 
-const TCP_LINE = /^[ \t]*([^\s#]+)[ \t]+(\d+)\/tcp(?=[\s#]|$)([^#\n]*)/gim;
+/**
+ * The /tcp lines whose port matches port (a pattern): name, port, and the rest
+ * up to a comment (the aliases). The port's digits run to the slash, so
+ * "70000/tcp" matches \d+ and is dropped by the range check; a name or alias
+ * never holds a "#".
+ */
+function tcpLines(port: string, flags: string): RegExp {
+  return new RegExp(`^[ \\t]*([^\\s#]+)[ \\t]+(${port})\\/tcp(?=[\\s#]|$)([^#\\n]*)`, flags);
+}
+
+const TCP_LINE = tcpLines('\\d+', 'gim');
 
 export class ServiceTable {
   /** lower-cased name or alias → ports, built on first use (a name in -p) */
@@ -108,8 +113,8 @@ export class ServiceTable {
   serviceName(port: number): string | undefined {
     if (this.ports === undefined && typeof this.entries === 'string' && ++this.searches <= DIRECT_SEARCHES) {
       // A few ports' names (a small scan's report): a search of the text each.
-      const line = new RegExp(`^[ \\t]*([^\\s#]+)[ \\t]+0*${port}\\/tcp(?=[\\s#]|$)`, 'im');
-      return Number.isInteger(port) && port >= 1 && port <= 65535 ? line.exec(this.entries)?.[1] : undefined;
+      const valid = Number.isInteger(port) && port >= 1 && port <= 65535;
+      return valid ? tcpLines(`0*${port}`, 'im').exec(this.entries)?.[1] : undefined;
     }
     return this.byPort().get(port);
   }
